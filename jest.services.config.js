@@ -1,0 +1,12 @@
+/**
+ * Host tests (requirement B5): our real configs and entrypoints run by real servers from Debian
+ * packages on 127.0.0.1. They need the packages that `.ci/run` installs; run with
+ * `npm run test:services`.
+ */
+module.exports = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/services'],
+  testMatch: ['**/*.test.ts'],
+  testTimeout: 120000,
+};

@@ -1,0 +1,190 @@
+/**
+ * Shared plumbing for the host tests (requirement B5): scratch folders, loopback ports, and real
+ * server processes that are tracked by PID and always stopped.
+ *
+ * Rules it enforces: servers listen on 127.0.0.1 only, every process started here is stopped by its
+ * own PID (never by name), and a test file calls `stopAll()` in `afterAll`.
+ */
+import { ChildProcess, spawn, spawnSync, SpawnSyncOptions } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+
+/** Where test runs keep scratch folders, logs and screenshots (ignored by git). */
+export const OUTPUT_ROOT = path.resolve(__dirname, '..', '..', '..', 'test-output');
+
+/** The repository's `srcs/` folder: the very files the images use. */
+export const SRCS = path.resolve(__dirname, '..', '..', '..', 'srcs');
+
+/** A fresh, world-readable scratch folder for one test file (`test-output/<name>-<random>`). */
+export function scratchDir(name: string): string {
+  fs.mkdirSync(OUTPUT_ROOT, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(OUTPUT_ROOT, `${name}-`));
+  // Workers of nginx/php-fpm/vsftpd run as unprivileged users and must traverse it.
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('no port assigned'));
+        return;
+      }
+      const port = address.port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns true, or throws after `timeoutMs` naming `what`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not ready yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.setTimeout(1000);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface ServerOptions {
+  /** A short name for logs and error messages. */
+  readonly name: string;
+  readonly command: string;
+  readonly args?: readonly string[];
+  /** Added to the test process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** stdout and stderr go here. */
+  readonly logFile: string;
+}
+
+/** A server process started by a test. */
+export class Server {
+  readonly pid: number;
+  private exitCode: number | null | undefined = undefined;
+  private readonly exited: Promise<void>;
+
+  constructor(readonly options: ServerOptions, private readonly child: ChildProcess) {
+    if (child.pid === undefined) throw new Error(`${options.name}: failed to start ${options.command}`);
+    this.pid = child.pid;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+      this.exitCode = code ?? (signal ? -1 : null);
+      resolve();
+    }));
+  }
+
+  /** True while the process has not exited. */
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  /** The server's log so far (for assertions and failure messages). */
+  log(): string {
+    return fs.existsSync(this.options.logFile) ? fs.readFileSync(this.options.logFile, 'utf8') : '';
+  }
+
+  /** Sends `signal` and waits until the process is gone (SIGKILL after `graceMs`). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill(signal);
+    const timer = setTimeout(() => { if (this.running) this.child.kill('SIGKILL'); }, graceMs);
+    await this.exited;
+    clearTimeout(timer);
+    running.delete(this);
+  }
+
+  /** Resolves with the exit code when the process ends by itself within `timeoutMs`. */
+  async waitForExit(timeoutMs: number): Promise<number | null> {
+    await Promise.race([
+      this.exited,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${this.options.name} still running after ${timeoutMs} ms`)), timeoutMs)),
+    ]);
+    running.delete(this);
+    return this.exitCode ?? null;
+  }
+}
+
+const running = new Set<Server>();
+
+/** Starts a long-running server in the foreground of its own process (never daemonized). */
+export function startServer(options: ServerOptions): Server {
+  fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const log = fs.openSync(options.logFile, 'a');
+  const child = spawn(options.command, [...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  const server = new Server(options, child);
+  running.add(server);
+  return server;
+}
+
+/** Stops every server still running: call it in `afterAll`. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
+/** Runs a short command to completion; throws with its output when it fails. */
+export function run(command: string, args: readonly string[], options: SpawnSyncOptions = {}): string {
+  const result = spawnSync(command, [...args], { encoding: 'utf8', timeout: 120000, ...options });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
+  }
+  return String(result.stdout);
+}
+
+/** A self-signed certificate for 127.0.0.1/localhost, written as `tls.crt` and `tls.key` in `dir`. */
+export function makeTlsPair(dir: string): { cert: string; key: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const cert = path.join(dir, 'tls.crt');
+  const key = path.join(dir, 'tls.key');
+  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  fs.chmodSync(key, 0o644);
+  return { cert, key };
+}
+
+/** Writes Secret-like files (`<dir>/<secret>/<key>`), as the chart mounts them at /run/secrets. */
+export function writeSecrets(dir: string, secrets: Readonly<Record<string, Readonly<Record<string, string>>>>): string {
+  for (const [secret, keys] of Object.entries(secrets)) {
+    fs.mkdirSync(path.join(dir, secret), { recursive: true });
+    for (const [key, value] of Object.entries(keys)) fs.writeFileSync(path.join(dir, secret, key), value);
+  }
+  return dir;
+}
+
+/** True when `command` is on PATH (host tests need the Debian packages that .ci/run installs). */
+export function haveCommand(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v "$1"`, 'sh', command]).status === 0;
+}
+
+/** A random password for a test account. */
+export function randomSecret(bytes = 12): string {
+  return randomBytes(bytes).toString('base64url');
+}
