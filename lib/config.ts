@@ -1,0 +1,332 @@
+/**
+ * The typed stack configuration (requirements B1, B7, K3): every value a user may tune, with
+ * defaults that work on minikube, validated before anything is synthesized.
+ */
+
+/** Every service of the stack, in the order they are described to users. */
+export const SERVICE_NAMES = ['nginx', 'wordpress', 'mysql', 'phpmyadmin', 'ftps', 'grafana', 'influxdb', 'telegraf'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Services that keep no state of their own in the pod, so more than one replica is safe. */
+export const SCALABLE_SERVICES = ['nginx', 'phpmyadmin'] as const;
+export type ScalableService = (typeof SCALABLE_SERVICES)[number];
+
+/** Services that own a volume (ReadWriteOnce, so exactly one pod). */
+export const STATEFUL_SERVICES = ['wordpress', 'mysql', 'ftps', 'grafana', 'influxdb'] as const;
+export type StatefulService = (typeof STATEFUL_SERVICES)[number];
+
+export const WORDPRESS_ROLES = ['administrator', 'editor', 'author', 'contributor', 'subscriber'] as const;
+export type WordPressRole = (typeof WORDPRESS_ROLES)[number];
+
+export type LoadBalancerMode = 'metallb' | 'external';
+
+export interface WordPressUser {
+  /** Login name; also the key of this user's password in the `wordpress-users` Secret. */
+  readonly login: string;
+  readonly role: WordPressRole;
+  readonly email: string;
+}
+
+/** CPU in millicores, memory in MiB. */
+export interface ResourceSpec {
+  readonly cpuRequestMillis: number;
+  readonly cpuLimitMillis: number;
+  readonly memoryRequestMebibytes: number;
+  readonly memoryLimitMebibytes: number;
+}
+
+export interface StackConfig {
+  /**
+   * The one namespace of the stack (K4).
+   * @default 'ft-services'
+   */
+  readonly namespace: string;
+  readonly loadBalancer: {
+    /**
+     * `metallb`: the chart emits a one-address MetalLB pool and every public Service shares it.
+     * `external`: the cluster's own load balancer (a cloud's) assigns addresses; no MetalLB objects.
+     * @default 'metallb'
+     */
+    readonly mode: LoadBalancerMode;
+    /**
+     * The one public IPv4 address. Required with `metallb`; optional with `external` (when set, it is
+     * requested as every Service's `loadBalancerIP`). `./setup.sh` picks it inside minikube's network.
+     * @default '192.168.49.240'
+     */
+    readonly address?: string;
+  };
+  /** Public ports on the load-balancer address. */
+  readonly ports: {
+    /** @default 80 */ readonly http: number;
+    /** @default 443 */ readonly https: number;
+    /** @default 22 */ readonly ssh: number;
+    /** @default 5050 */ readonly wordpress: number;
+    /** @default 5000 */ readonly phpmyadmin: number;
+    /** @default 21 */ readonly ftps: number;
+    /** @default 3000 */ readonly grafana: number;
+  };
+  readonly ftps: {
+    /** @default 'ftpuser' */
+    readonly user: string;
+    /**
+     * Passive data ports; each one becomes a Service port, so keep the range small.
+     * @default { min: 30000, max: 30004 }
+     */
+    readonly passivePorts: { readonly min: number; readonly max: number };
+  };
+  readonly ssh: {
+    /** The account for SSH into the nginx container. @default 'ftadmin' */
+    readonly user: string;
+  };
+  readonly images: {
+    /**
+     * Prepended to every image name: empty for images built into the cluster's own store, or a
+     * registry path ending in `/` (e.g. `registry.example.com/ft/`).
+     * @default ''
+     */
+    readonly registry: string;
+    /** Tag of every image unless `tags` names another. Never `latest`. @default '0.1.0' */
+    readonly tag: string;
+    /** Per-service tags (`./setup.sh` sets content hashes here). @default {} */
+    readonly tags: Readonly<Partial<Record<ServiceName, string>>>;
+  };
+  readonly storage: {
+    /** StorageClass of every volume; unset means the cluster's default class. @default undefined */
+    readonly storageClass?: string;
+    /** Requested size of each volume. @default mysql 1Gi, wordpress 1Gi, ftps 1Gi, influxdb 1Gi, grafana 256Mi */
+    readonly sizes: Readonly<Record<StatefulService, string>>;
+  };
+  /** Replicas of the services that can scale. @default 1 each */
+  readonly replicas: Readonly<Record<ScalableService, number>>;
+  readonly wordpress: {
+    /** @default 'ft_services' */
+    readonly title: string;
+    /**
+     * Users created at first boot: at least one administrator and two other users of different roles.
+     * @default admin (administrator), editor (editor), author (author)
+     */
+    readonly users: readonly WordPressUser[];
+  };
+  readonly mysql: {
+    /** @default 'wordpress' */ readonly database: string;
+    /** The account WordPress uses (and a phpMyAdmin login). @default 'wordpress' */ readonly user: string;
+  };
+  readonly influxdb: {
+    /** @default 'telegraf' */ readonly database: string;
+    /** @default 'admin' */ readonly adminUser: string;
+    /** The account telegraf writes with. @default 'telegraf' */ readonly writeUser: string;
+    /** The account Grafana reads with. @default 'grafana' */ readonly readUser: string;
+  };
+  readonly grafana: {
+    /** @default 'admin' */ readonly adminUser: string;
+  };
+  /**
+   * Requests and limits of each service's container (K5). The defaults fit minikube's smallest VM.
+   * @default see DEFAULT_CONFIG.resources
+   */
+  readonly resources: Readonly<Record<ServiceName, ResourceSpec>>;
+}
+
+/** A partial configuration, as read from a user's JSON file: nested objects merge, arrays replace. */
+export type StackConfigOverrides = DeepPartial<StackConfig>;
+type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+function resources(cpuRequestMillis: number, cpuLimitMillis: number, memoryRequestMebibytes: number, memoryLimitMebibytes: number): ResourceSpec {
+  return { cpuRequestMillis, cpuLimitMillis, memoryRequestMebibytes, memoryLimitMebibytes };
+}
+
+export const DEFAULT_CONFIG: StackConfig = {
+  namespace: 'ft-services',
+  loadBalancer: { mode: 'metallb', address: '192.168.49.240' },
+  ports: { http: 80, https: 443, ssh: 22, wordpress: 5050, phpmyadmin: 5000, ftps: 21, grafana: 3000 },
+  ftps: { user: 'ftpuser', passivePorts: { min: 30000, max: 30004 } },
+  ssh: { user: 'ftadmin' },
+  images: { registry: '', tag: '0.1.0', tags: {} },
+  storage: { sizes: { mysql: '1Gi', wordpress: '1Gi', ftps: '1Gi', influxdb: '1Gi', grafana: '256Mi' } },
+  replicas: { nginx: 1, phpmyadmin: 1 },
+  wordpress: {
+    title: 'ft_services',
+    users: [
+      { login: 'admin', role: 'administrator', email: 'admin@ft-services.local' },
+      { login: 'editor', role: 'editor', email: 'editor@ft-services.local' },
+      { login: 'author', role: 'author', email: 'author@ft-services.local' },
+    ],
+  },
+  mysql: { database: 'wordpress', user: 'wordpress' },
+  influxdb: { database: 'telegraf', adminUser: 'admin', writeUser: 'telegraf', readUser: 'grafana' },
+  grafana: { adminUser: 'admin' },
+  resources: {
+    nginx: resources(50, 300, 32, 128),
+    wordpress: resources(100, 500, 128, 384),
+    mysql: resources(100, 500, 256, 512),
+    phpmyadmin: resources(50, 300, 64, 256),
+    ftps: resources(20, 200, 16, 64),
+    grafana: resources(50, 500, 96, 256),
+    influxdb: resources(50, 500, 128, 384),
+    telegraf: resources(30, 200, 48, 128),
+  },
+};
+
+/** Thrown when a configuration value is not allowed; the message names the field, the value and what is allowed. */
+export class StackConfigError extends Error {
+  constructor(readonly field: string, readonly value: unknown, readonly allowed: string) {
+    super(`stack config: ${field} is ${JSON.stringify(value)}; allowed: ${allowed}`);
+    this.name = 'StackConfigError';
+  }
+}
+
+/** Merges `overrides` over the defaults and validates the result (B1). */
+export function resolveStackConfig(overrides: StackConfigOverrides = {}): StackConfig {
+  const config = merge(DEFAULT_CONFIG, overrides, '') as StackConfig;
+  validateStackConfig(config);
+  return config;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Overrides may only name fields the configuration has, so a typo is an error, not a silent no-op.
+ * These are the maps whose keys are free and the optional fields the defaults leave unset.
+ */
+const OPEN_MAPS = new Set(['images.tags']);
+const OPTIONAL_FIELDS = new Set(['storage.storageClass']);
+
+function merge(base: unknown, override: unknown, path: string): unknown {
+  if (override === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const field = path ? `${path}.${key}` : key;
+    if (!(key in base) && !OPEN_MAPS.has(path) && !OPTIONAL_FIELDS.has(field)) {
+      throw new StackConfigError(field, value, `one of the known fields: ${Object.keys(base).join(', ')}`);
+    }
+    result[key] = merge(base[key], value, field);
+  }
+  return result;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const WORDPRESS_LOGIN = /^[a-z0-9_.@-]{1,60}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const REGISTRY = /^([a-z0-9]([a-z0-9.:_-]*[a-z0-9])?(\/[a-z0-9._-]+)*\/)?$/;
+
+/** An IPv4 address in dotted-quad form, each part 0–255 without leading zeros. */
+export function isIPv4(value: string): boolean {
+  const parts = value.split('.');
+  return parts.length === 4 && parts.every((part) => /^(0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255);
+}
+
+function isPort(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
+}
+
+/** Every public port the load-balancer address serves, with the field that sets it. */
+export function publicPorts(config: StackConfig): ReadonlyArray<{ field: string; port: number }> {
+  const ports = Object.entries(config.ports).map(([name, port]) => ({ field: `ports.${name}`, port }));
+  const { min, max } = config.ftps.passivePorts;
+  for (let port = min; port <= max; port++) ports.push({ field: 'ftps.passivePorts', port });
+  return ports;
+}
+
+/** The most passive ports allowed: each is a Service port, and MetalLB's speaker watches them all. */
+export const MAX_PASSIVE_PORTS = 20;
+
+function validateStackConfig(config: StackConfig): void {
+  const fail = (field: string, value: unknown, allowed: string): never => { throw new StackConfigError(field, value, allowed); };
+
+  if (!DNS_LABEL.test(config.namespace)) fail('namespace', config.namespace, 'a DNS-1123 label (lower-case letters, digits and "-", at most 63)');
+
+  const lb = config.loadBalancer;
+  if (lb.mode !== 'metallb' && lb.mode !== 'external') fail('loadBalancer.mode', lb.mode, '"metallb" or "external"');
+  if (lb.mode === 'metallb' && lb.address === undefined) fail('loadBalancer.address', lb.address, 'an IPv4 address (required when mode is "metallb")');
+  if (lb.address !== undefined && !isIPv4(lb.address)) fail('loadBalancer.address', lb.address, 'an IPv4 address such as 192.168.49.240');
+
+  for (const [name, port] of Object.entries(config.ports)) {
+    if (!isPort(port)) fail(`ports.${name}`, port, 'an integer from 1 to 65535');
+  }
+  const { min, max } = config.ftps.passivePorts;
+  if (!isPort(min)) fail('ftps.passivePorts.min', min, 'an integer from 1 to 65535');
+  if (!isPort(max)) fail('ftps.passivePorts.max', max, 'an integer from 1 to 65535');
+  if (max < min) fail('ftps.passivePorts.max', max, `a port not below ftps.passivePorts.min (${min})`);
+  if (max - min + 1 > MAX_PASSIVE_PORTS) fail('ftps.passivePorts', { min, max }, `a range of at most ${MAX_PASSIVE_PORTS} ports (each one is a Service port)`);
+  const seen = new Map<number, string>();
+  for (const { field, port } of publicPorts(config)) {
+    const other = seen.get(port);
+    if (other !== undefined) fail(field, port, `a port no other service uses (${other} has it already)`);
+    seen.set(port, field);
+  }
+
+  if (!POSIX_USER.test(config.ftps.user)) fail('ftps.user', config.ftps.user, 'a POSIX user name (lower-case letter or "_", then letters, digits, "_" or "-", at most 32)');
+  if (!POSIX_USER.test(config.ssh.user) || config.ssh.user === 'root') fail('ssh.user', config.ssh.user, 'a POSIX user name other than root');
+
+  if (!REGISTRY.test(config.images.registry)) fail('images.registry', config.images.registry, 'empty, or a registry path ending in "/" (e.g. "registry.example.com/ft/")');
+  const tags: Array<[string, unknown]> = [['images.tag', config.images.tag], ...Object.entries(config.images.tags).map(([service, tag]): [string, unknown] => [`images.tags.${service}`, tag])];
+  for (const [field, tag] of tags) {
+    if (typeof tag !== 'string' || !IMAGE_TAG.test(tag) || tag === 'latest') fail(field, tag, 'a Docker tag (letters, digits, "_", "." or "-", at most 128) other than "latest"');
+  }
+  for (const service of Object.keys(config.images.tags)) {
+    if (!(SERVICE_NAMES as readonly string[]).includes(service)) fail(`images.tags.${service}`, config.images.tags[service as ServiceName], `a tag for one of ${SERVICE_NAMES.join(', ')}`);
+  }
+
+  if (config.storage.storageClass !== undefined && !DNS_SUBDOMAIN.test(config.storage.storageClass)) {
+    fail('storage.storageClass', config.storage.storageClass, 'a StorageClass name (DNS subdomain)');
+  }
+  for (const service of STATEFUL_SERVICES) {
+    const size = config.storage.sizes[service];
+    if (typeof size !== 'string' || !QUANTITY.test(size)) fail(`storage.sizes.${service}`, size, 'a Kubernetes quantity such as 512Mi or 1Gi');
+  }
+
+  for (const service of SCALABLE_SERVICES) {
+    const replicas = config.replicas[service];
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) fail(`replicas.${service}`, replicas, 'an integer from 1 to 10');
+  }
+  for (const service of Object.keys(config.replicas)) {
+    if (!(SCALABLE_SERVICES as readonly string[]).includes(service)) {
+      fail(`replicas.${service}`, (config.replicas as Record<string, number>)[service], `replicas only for ${SCALABLE_SERVICES.join(', ')} (the others own a ReadWriteOnce volume or run on every node)`);
+    }
+  }
+
+  validateWordPress(config, fail);
+
+  for (const [field, value] of [['mysql.database', config.mysql.database], ['mysql.user', config.mysql.user], ['influxdb.database', config.influxdb.database],
+    ['influxdb.adminUser', config.influxdb.adminUser], ['influxdb.writeUser', config.influxdb.writeUser], ['influxdb.readUser', config.influxdb.readUser],
+    ['grafana.adminUser', config.grafana.adminUser]] as const) {
+    if (!/^[a-z_][a-z0-9_]{0,31}$/.test(value)) fail(field, value, 'a name of lower-case letters, digits and "_", starting with a letter or "_", at most 32');
+  }
+  if (config.mysql.user === 'root') fail('mysql.user', config.mysql.user, 'a user other than root (root stays local to the database)');
+
+  for (const service of SERVICE_NAMES) {
+    const spec = config.resources[service];
+    const field = `resources.${service}`;
+    if (spec === undefined) fail(field, spec, 'requests and limits for every service');
+    for (const [key, value] of Object.entries(spec)) {
+      if (!Number.isInteger(value) || value <= 0) fail(`${field}.${key}`, value, 'a positive integer');
+    }
+    if (spec.cpuLimitMillis < spec.cpuRequestMillis) fail(`${field}.cpuLimitMillis`, spec.cpuLimitMillis, `at least cpuRequestMillis (${spec.cpuRequestMillis})`);
+    if (spec.memoryLimitMebibytes < spec.memoryRequestMebibytes) fail(`${field}.memoryLimitMebibytes`, spec.memoryLimitMebibytes, `at least memoryRequestMebibytes (${spec.memoryRequestMebibytes})`);
+  }
+}
+
+function validateWordPress(config: StackConfig, fail: (field: string, value: unknown, allowed: string) => never): void {
+  const users = config.wordpress.users;
+  if (config.wordpress.title.trim() === '') fail('wordpress.title', config.wordpress.title, 'a non-empty site title');
+  if (!Array.isArray(users) || users.length === 0) fail('wordpress.users', users, 'a non-empty list of users');
+  const logins = new Set<string>();
+  users.forEach((user, index) => {
+    const field = `wordpress.users[${index}]`;
+    if (!WORDPRESS_LOGIN.test(user.login)) fail(`${field}.login`, user.login, 'lower-case letters, digits, "_", ".", "@" or "-", at most 60');
+    if (logins.has(user.login)) fail(`${field}.login`, user.login, 'a login no other user has');
+    logins.add(user.login);
+    if (!(WORDPRESS_ROLES as readonly string[]).includes(user.role)) fail(`${field}.role`, user.role, `one of ${WORDPRESS_ROLES.join(', ')}`);
+    if (!EMAIL.test(user.email)) fail(`${field}.email`, user.email, 'an e-mail address');
+  });
+  if (users[0].role !== 'administrator') fail('wordpress.users[0].role', users[0].role, '"administrator": the first user installs the site');
+  const otherRoles = new Set(users.slice(1).filter((user) => user.role !== 'administrator').map((user) => user.role));
+  if (otherRoles.size < 2) fail('wordpress.users', users.map((user) => `${user.login}:${user.role}`), 'an administrator and at least two other users with different non-administrator roles (subject S5)');
+}
