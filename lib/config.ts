@@ -49,11 +49,12 @@ export interface StackConfig {
      */
     readonly mode: LoadBalancerMode;
     /**
-     * The one public IPv4 address. Required with `metallb`; optional with `external` (when set, it is
-     * requested as every Service's `loadBalancerIP`). `./setup.sh` picks it inside minikube's network.
+     * The one public IPv4 address: MetalLB's one-address pool, or with `external` the address requested
+     * as every Service's `loadBalancerIP`. FTPS advertises it for passive data connections.
+     * `./setup.sh` picks it inside minikube's network.
      * @default '192.168.49.240'
      */
-    readonly address?: string;
+    readonly address: string;
   };
   /** Public ports on the load-balancer address. */
   readonly ports: {
@@ -175,9 +176,9 @@ export class StackConfigError extends Error {
   }
 }
 
-/** Merges `overrides` over the defaults and validates the result (B1). */
-export function resolveStackConfig(overrides: StackConfigOverrides = {}): StackConfig {
-  const config = merge(DEFAULT_CONFIG, overrides, '') as StackConfig;
+/** Merges each of `overrides`, in order, over the defaults and validates the result (B1). */
+export function resolveStackConfig(...overrides: StackConfigOverrides[]): StackConfig {
+  const config = overrides.reduce<unknown>((merged, override) => merge(merged, override, ''), DEFAULT_CONFIG) as StackConfig;
   validateStackConfig(config);
   return config;
 }
@@ -213,7 +214,7 @@ const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const WORDPRESS_LOGIN = /^[a-z0-9_.@-]{1,60}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const QUANTITY = /^[1-9][0-9]*(Mi|Gi)$/;
 const REGISTRY = /^([a-z0-9]([a-z0-9.:_-]*[a-z0-9])?(\/[a-z0-9._-]+)*\/)?$/;
 
 /** An IPv4 address in dotted-quad form, each part 0–255 without leading zeros. */
@@ -244,8 +245,7 @@ function validateStackConfig(config: StackConfig): void {
 
   const lb = config.loadBalancer;
   if (lb.mode !== 'metallb' && lb.mode !== 'external') fail('loadBalancer.mode', lb.mode, '"metallb" or "external"');
-  if (lb.mode === 'metallb' && lb.address === undefined) fail('loadBalancer.address', lb.address, 'an IPv4 address (required when mode is "metallb")');
-  if (lb.address !== undefined && !isIPv4(lb.address)) fail('loadBalancer.address', lb.address, 'an IPv4 address such as 192.168.49.240');
+  if (typeof lb.address !== 'string' || !isIPv4(lb.address)) fail('loadBalancer.address', lb.address, 'an IPv4 address such as 192.168.49.240');
 
   for (const [name, port] of Object.entries(config.ports)) {
     if (!isPort(port)) fail(`ports.${name}`, port, 'an integer from 1 to 65535');
@@ -279,7 +279,7 @@ function validateStackConfig(config: StackConfig): void {
   }
   for (const service of STATEFUL_SERVICES) {
     const size = config.storage.sizes[service];
-    if (typeof size !== 'string' || !QUANTITY.test(size)) fail(`storage.sizes.${service}`, size, 'a Kubernetes quantity such as 512Mi or 1Gi');
+    if (typeof size !== 'string' || !QUANTITY.test(size)) fail(`storage.sizes.${service}`, size, 'a whole number of Mi or Gi, such as 512Mi or 1Gi');
   }
 
   for (const service of SCALABLE_SERVICES) {

@@ -1,0 +1,40 @@
+import { Construct } from 'constructs';
+import { StackConfig } from './config';
+import { StackSecrets } from './secrets';
+import { StackService } from './stack-service';
+
+export interface FtpsProps {
+  readonly config: StackConfig;
+  readonly secrets: StackSecrets;
+}
+
+/**
+ * vsftpd with TLS required (S8). Every passive data port is a port of the Service as well as of the
+ * container, on the same number, because vsftpd tells clients the port it listens on (pitfall 4).
+ */
+export class Ftps extends StackService {
+  constructor(scope: Construct, id: string, props: FtpsProps) {
+    const { config, secrets } = props;
+    const { min, max } = config.ftps.passivePorts;
+    const passive = Array.from({ length: max - min + 1 }, (_, i) => min + i);
+    super(scope, id, {
+      config,
+      name: 'ftps',
+      component: 'file-transfer',
+      ports: [
+        { name: 'ftp', containerPort: 21, servicePort: config.ports.ftps },
+        ...passive.map((port) => ({ name: `pasv-${port}`, containerPort: port })),
+      ],
+      exposure: 'LoadBalancer',
+      env: {
+        FTPS_USER: config.ftps.user,
+        FTPS_PASV_ADDRESS: config.loadBalancer.address,
+        FTPS_PASV_MIN_PORT: min,
+        FTPS_PASV_MAX_PORT: max,
+      },
+      secrets: [secrets.tls, secrets.ftpsUser],
+      dataPath: '/var/lib/ftp',
+      liveness: { kind: 'exec', command: ['healthcheck'] },
+    });
+  }
+}

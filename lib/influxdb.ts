@@ -1,0 +1,33 @@
+import { Construct } from 'constructs';
+import { StackConfig } from './config';
+import { StackSecrets } from './secrets';
+import { StackService } from './stack-service';
+
+export interface InfluxDbProps {
+  readonly config: StackConfig;
+  readonly secrets: StackSecrets;
+}
+
+/** InfluxDB 1.x, where telegraf writes and Grafana reads: cluster-internal (S12), data on its volume (S10). */
+export class InfluxDb extends StackService {
+  constructor(scope: Construct, id: string, props: InfluxDbProps) {
+    const { config, secrets } = props;
+    super(scope, id, {
+      config,
+      name: 'influxdb',
+      component: 'database',
+      ports: [{ name: 'http', containerPort: 8086 }],
+      exposure: 'ClusterIP',
+      env: {
+        INFLUXDB_DB: config.influxdb.database,
+        INFLUXDB_ADMIN_USER: config.influxdb.adminUser,
+        INFLUXDB_WRITE_USER: config.influxdb.writeUser,
+        INFLUXDB_READ_USER: config.influxdb.readUser,
+      },
+      secrets: [secrets.influxdbAdmin, secrets.influxdbWrite, secrets.influxdbRead],
+      dataPath: '/var/lib/influxdb',
+      liveness: { kind: 'http', path: '/ping', port: 8086, scheme: 'HTTP' },
+      firstBootSeconds: 120,
+    });
+  }
+}

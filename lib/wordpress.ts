@@ -1,0 +1,43 @@
+import { Construct } from 'constructs';
+import { StackConfig } from './config';
+import { MySql } from './mysql';
+import { StackSecrets } from './secrets';
+import { StackService } from './stack-service';
+
+export interface WordPressProps {
+  readonly config: StackConfig;
+  readonly secrets: StackSecrets;
+  /** The database WordPress stores its site in. */
+  readonly mysql: MySql;
+}
+
+/**
+ * WordPress with its own nginx and php-fpm on 5050 over TLS (S5). The first boot installs the site
+ * with the configured users; uploads live on its volume.
+ */
+export class WordPress extends StackService {
+  constructor(scope: Construct, id: string, props: WordPressProps) {
+    const { config, secrets, mysql } = props;
+    const url = `https://${config.loadBalancer.address}:${config.ports.wordpress}`;
+    super(scope, id, {
+      config,
+      name: 'wordpress',
+      component: 'web',
+      ports: [{ name: 'https', containerPort: 5050, servicePort: config.ports.wordpress }],
+      exposure: 'LoadBalancer',
+      env: {
+        WORDPRESS_DB_HOST: mysql.address,
+        WORDPRESS_DB_NAME: config.mysql.database,
+        WORDPRESS_DB_USER: config.mysql.user,
+        WORDPRESS_TITLE: config.wordpress.title,
+        WORDPRESS_URL: url,
+        WORDPRESS_USERS: config.wordpress.users.map((user) => `${user.login}:${user.role}:${user.email}`).join(' '),
+      },
+      secrets: [secrets.tls, secrets.mysqlWordPress, secrets.wordpressUsers, secrets.wordpressKeys],
+      dataPath: '/var/www/wordpress/wp-content/uploads',
+      liveness: { kind: 'http', path: '/healthz.php', port: 5050, scheme: 'HTTPS' },
+      // The first boot waits for MySQL's own first boot, then installs the site.
+      firstBootSeconds: 420,
+    });
+  }
+}
