@@ -286,11 +286,6 @@ function validateStackConfig(config: StackConfig): void {
     const replicas = config.replicas[service];
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) fail(`replicas.${service}`, replicas, 'an integer from 1 to 10');
   }
-  for (const service of Object.keys(config.replicas)) {
-    if (!(SCALABLE_SERVICES as readonly string[]).includes(service)) {
-      fail(`replicas.${service}`, (config.replicas as Record<string, number>)[service], `replicas only for ${SCALABLE_SERVICES.join(', ')} (the others own a ReadWriteOnce volume or run on every node)`);
-    }
-  }
 
   validateWordPress(config, fail);
 

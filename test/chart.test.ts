@@ -1,0 +1,313 @@
+import { SERVICE_NAMES } from '../lib/config';
+import { stackSecrets } from '../lib/secrets';
+import { containersOf, Manifest, matches, named, ofKind, synth, workloads } from './support/manifests';
+
+const stack = synth();
+const objects = stack.charts['ft-services'];
+const services = ofKind(objects, 'Service');
+const loadBalancers = services.filter((s) => s.spec.type === 'LoadBalancer');
+const servicePorts = (name: string) => named(objects, 'Service', name).spec.ports.map((p: Manifest) => p.port);
+const workload = (name: string) => workloads(objects).find((w) => w.metadata.name === name);
+const container = (name: string) => containersOf(workload(name)).find((c: Manifest) => c.name === name);
+const env = (name: string) => Object.fromEntries(container(name).env.map((e: Manifest) => [e.name, e.value ?? e.valueFrom]));
+const mounts = (name: string) => Object.fromEntries(container(name).volumeMounts.map((m: Manifest) => [m.mountPath, m]));
+
+describe('S2 images', () => {
+  test.each(SERVICE_NAMES)('S2 %s runs one container, from its own image named after the service, never latest', (name) => {
+    const containers = containersOf(workload(name));
+    expect(containers).toHaveLength(1);
+    expect(containers[0].name).toBe(name);
+    expect(containers[0].image).toBe(`${name}:0.1.0`);
+    expect(containers[0].imagePullPolicy).toBe('IfNotPresent');
+  });
+});
+
+describe('S4 one load-balancer address is the only way in', () => {
+  test('S4 S12 nginx, wordpress, phpmyadmin, ftps and grafana are LoadBalancer; mysql and influxdb ClusterIP', () => {
+    expect(Object.fromEntries(services.map((s) => [s.metadata.name, s.spec.type]))).toEqual({
+      nginx: 'LoadBalancer', wordpress: 'LoadBalancer', phpmyadmin: 'LoadBalancer', ftps: 'LoadBalancer', grafana: 'LoadBalancer',
+      mysql: 'ClusterIP', influxdb: 'ClusterIP',
+    });
+  });
+
+  test('S4 every LoadBalancer asks MetalLB for the same address with the same sharing key', () => {
+    for (const service of loadBalancers) {
+      expect(service.metadata.annotations).toEqual({
+        'metallb.io/allow-shared-ip': 'ft-services',
+        'metallb.io/address-pool': 'ft-services',
+        'metallb.io/loadBalancerIPs': '192.168.49.240',
+      });
+    }
+  });
+
+  test('S4 sharing holds: externalTrafficPolicy Cluster everywhere and no port used twice on the address', () => {
+    expect(loadBalancers.map((s) => s.spec.externalTrafficPolicy)).toEqual(loadBalancers.map(() => 'Cluster'));
+    const ports = loadBalancers.flatMap((s) => s.spec.ports.map((p: Manifest) => p.port));
+    expect(new Set(ports).size).toBe(ports.length);
+  });
+
+  test('S4 the MetalLB pool holds exactly the one address, announced over L2', () => {
+    const [pool] = ofKind(stack.charts['ft-services-metallb'], 'IPAddressPool');
+    expect(pool.spec).toEqual({ addresses: ['192.168.49.240/32'], autoAssign: false });
+    const [l2] = ofKind(stack.charts['ft-services-metallb'], 'L2Advertisement');
+    expect(l2.spec.ipAddressPools).toEqual([pool.metadata.name]);
+  });
+
+  test('S4 no NodePort, Ingress, hostPort or hostNetwork anywhere', () => {
+    expect(stack.all.filter((o) => o.kind === 'Ingress')).toEqual([]);
+    expect(services.filter((s) => s.spec.type === 'NodePort')).toEqual([]);
+    for (const w of workloads(objects)) {
+      expect(w.spec.template.spec.hostNetwork).toBe(false);
+      for (const c of containersOf(w)) expect((c.ports ?? []).filter((p: Manifest) => p.hostPort !== undefined)).toEqual([]);
+    }
+  });
+});
+
+describe('S5–S9 services and ports', () => {
+  test('S5 WordPress listens on 5050 and is reached directly at IP:5050', () => {
+    expect(servicePorts('wordpress')).toEqual([5050]);
+    expect(container('wordpress').ports).toEqual([{ name: 'https', containerPort: 5050 }]);
+  });
+
+  test('S5 WordPress installs its site with the configured administrator and two other roles', () => {
+    expect(env('wordpress').WORDPRESS_USERS).toBe('admin:administrator:admin@ft-services.local editor:editor:editor@ft-services.local author:author:author@ft-services.local');
+    expect(env('wordpress').WORDPRESS_URL).toBe('https://192.168.49.240:5050');
+  });
+
+  test('S5 WordPress reaches MySQL through the mysql Service', () => {
+    expect(env('wordpress')).toMatchObject({ WORDPRESS_DB_HOST: 'mysql:3306', WORDPRESS_DB_NAME: 'wordpress', WORDPRESS_DB_USER: 'wordpress' });
+  });
+
+  test('S6 phpMyAdmin listens on 5000 and points at the mysql Service', () => {
+    expect(servicePorts('phpmyadmin')).toEqual([5000]);
+    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306' });
+  });
+
+  test('S7 nginx listens on 80, 443 and 22 (SSH) on the shared address', () => {
+    expect(servicePorts('nginx')).toEqual([80, 443, 22]);
+    expect(container('nginx').ports.map((p: Manifest) => p.containerPort)).toEqual([80, 443, 22]);
+  });
+
+  test('S7 nginx redirects /wordpress to WordPress\'s public port and proxies /phpmyadmin/ to the phpmyadmin Service', () => {
+    expect(env('nginx')).toEqual({ SSH_USER: 'ftadmin', WORDPRESS_PORT: '5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000' });
+  });
+
+  test('S8 FTPS serves 21 and every passive port, on the Service and the container alike', () => {
+    const passive = [30000, 30001, 30002, 30003, 30004];
+    expect(servicePorts('ftps')).toEqual([21, ...passive]);
+    expect(container('ftps').ports.map((p: Manifest) => p.containerPort)).toEqual([21, ...passive]);
+  });
+
+  test('S8 FTPS advertises the load-balancer address for passive data connections', () => {
+    expect(env('ftps')).toEqual({ FTPS_USER: 'ftpuser', FTPS_PASV_ADDRESS: '192.168.49.240', FTPS_PASV_MIN_PORT: '30000', FTPS_PASV_MAX_PORT: '30004' });
+  });
+
+  test('S9 Grafana listens on 3000', () => {
+    expect(servicePorts('grafana')).toEqual([3000]);
+  });
+
+  test('S5 S6 S7 S9 public ports follow the stack configuration', () => {
+    const moved = synth({ ports: { http: 8080, https: 8443, ssh: 2222, wordpress: 6050, phpmyadmin: 6000, grafana: 4000, ftps: 2121 } }).charts['ft-services'];
+    const ports = (name: string) => named(moved, 'Service', name).spec.ports.map((p: Manifest) => [p.port, p.targetPort]);
+    expect(ports('nginx')).toEqual([[8080, 80], [8443, 443], [2222, 22]]);
+    expect(ports('wordpress')).toEqual([[6050, 5050]]);
+    expect(ports('phpmyadmin')).toEqual([[6000, 5000]]);
+    expect(ports('grafana')).toEqual([[4000, 3000]]);
+    expect(ports('ftps')[0]).toEqual([2121, 21]);
+  });
+});
+
+describe('S10 K6 databases keep their data', () => {
+  test.each([['mysql', '/var/lib/mysql'], ['influxdb', '/var/lib/influxdb']])('S10 K6 %s mounts its PersistentVolumeClaim at %s', (name, path) => {
+    const volume = workload(name).spec.template.spec.volumes.find((v: Manifest) => v.name === mounts(name)[path].name);
+    expect(volume.persistentVolumeClaim.claimName).toBe(`${name}-data`);
+    expect(named(objects, 'PersistentVolumeClaim', `${name}-data`).spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+  });
+
+  test.each(['mysql', 'influxdb', 'wordpress', 'ftps', 'grafana'])('S10 K6 %s runs one pod with the Recreate strategy, so two pods never share its volume', (name) => {
+    expect(workload(name).spec.replicas).toBe(1);
+    expect(workload(name).spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  test('S8 FTPS files, WordPress uploads and Grafana\'s database survive a restart too', () => {
+    expect(mounts('ftps')['/var/lib/ftp'].name).toBe('data');
+    expect(mounts('wordpress')['/var/www/wordpress/wp-content/uploads'].name).toBe('data');
+    expect(mounts('grafana')['/var/lib/grafana'].name).toBe('data');
+  });
+});
+
+describe('S11 K1 probes', () => {
+  test.each(SERVICE_NAMES)('K1 S11 %s has liveness, readiness and startup probes that test the real service, not a bare TCP port', (name) => {
+    const c = container(name);
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+      expect(probe).toBeDefined();
+      expect(probe.tcpSocket).toBeUndefined();
+      expect(probe.exec ?? probe.httpGet).toBeDefined();
+    }
+  });
+
+  test('K1 S11 containers that run two daemons are checked by their image\'s healthcheck (both daemons), the others by their own HTTP endpoint', () => {
+    const checks = Object.fromEntries(SERVICE_NAMES.map((name) => {
+      const probe = container(name).livenessProbe;
+      return [name, probe.exec ? probe.exec.command.join(' ') : `${probe.httpGet.scheme} ${probe.httpGet.port}${probe.httpGet.path}`];
+    }));
+    expect(checks).toEqual({
+      nginx: 'healthcheck', mysql: 'healthcheck', ftps: 'healthcheck',
+      wordpress: 'HTTPS 5050/healthz.php', phpmyadmin: 'HTTPS 5000/healthz.php',
+      grafana: 'HTTP 3000/api/health', influxdb: 'HTTP 8086/ping', telegraf: 'HTTP 8080/',
+    });
+  });
+
+  test('S10 K1 first boots get time: MySQL and WordPress may take minutes before liveness counts', () => {
+    const allowance = (name: string) => container(name).startupProbe.periodSeconds * container(name).startupProbe.failureThreshold;
+    expect(allowance('mysql')).toBeGreaterThanOrEqual(300);
+    expect(allowance('wordpress')).toBeGreaterThan(allowance('mysql'));
+  });
+});
+
+describe('K2 credentials live in Secrets only', () => {
+  test('K2 the chart emits no Secret object and no environment value that looks like a credential', () => {
+    expect(ofKind(stack.all, 'Secret')).toEqual([]);
+    for (const w of workloads(objects)) {
+      for (const c of containersOf(w)) {
+        for (const e of c.env ?? []) {
+          if (/PASSWORD|SECRET|TOKEN|KEY/.test(e.name)) expect(e.valueFrom?.secretKeyRef).toBeDefined();
+        }
+      }
+    }
+  });
+
+  test('K2 every Secret the pods mount is one the stack names, mounted read-only under /run/secrets/<name>', () => {
+    const known = new Set(Object.values(stackSecrets(stack.config)).map((s) => s.name));
+    for (const w of workloads(objects)) {
+      const volumes = w.spec.template.spec.volumes ?? [];
+      for (const volume of volumes.filter((v: Manifest) => v.secret)) {
+        expect(known).toContain(volume.secret.secretName);
+        const mount = containersOf(w)[0].volumeMounts.find((m: Manifest) => m.name === volume.name);
+        expect(mount).toMatchObject({ mountPath: `/run/secrets/${volume.secret.secretName}`, readOnly: true });
+      }
+    }
+  });
+
+  test('K2 only the SSH host key may be absent (the image then generates one)', () => {
+    const optional = workloads(objects).flatMap((w) => (w.spec.template.spec.volumes ?? []).filter((v: Manifest) => v.secret?.optional).map((v: Manifest) => v.secret.secretName));
+    expect(optional).toEqual(['ssh-host-keys']);
+  });
+});
+
+describe('K4 one namespace, consistent labels, exact selectors', () => {
+  test('K4 every namespaced object is in the stack namespace, which enforces Pod Security baseline', () => {
+    const [namespace] = stack.charts['ft-services-namespace'];
+    expect(namespace.metadata.name).toBe('ft-services');
+    expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding']);
+    for (const o of objects.filter((x) => !clusterScoped.has(x.kind))) expect(o.metadata.namespace).toBe('ft-services');
+  });
+
+  test('K4 every object of a service carries the app.kubernetes.io labels', () => {
+    for (const o of objects.filter((x) => ['Deployment', 'DaemonSet', 'Service', 'PersistentVolumeClaim'].includes(x.kind))) {
+      expect(Object.keys(o.metadata.labels).sort()).toEqual([
+        'app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by',
+        'app.kubernetes.io/name', 'app.kubernetes.io/part-of', 'app.kubernetes.io/version',
+      ]);
+      expect(o.metadata.labels['app.kubernetes.io/part-of']).toBe('ft-services');
+    }
+  });
+
+  test('K4 each Service, workload selector and network policy selects exactly one workload\'s pods', () => {
+    const podLabels = workloads(objects).map((w) => ({ name: w.metadata.name, labels: w.spec.template.metadata.labels }));
+    const selected = (selector: Record<string, string>) => podLabels.filter((p) => matches(selector, p.labels)).map((p) => p.name);
+    for (const s of services) expect(selected(s.spec.selector)).toEqual([s.metadata.name]);
+    for (const w of workloads(objects)) expect(selected(w.spec.selector.matchLabels)).toEqual([w.metadata.name]);
+    for (const policy of ofKind(objects, 'NetworkPolicy')) {
+      expect(selected(policy.spec.podSelector.matchLabels)).toHaveLength(1);
+      for (const rule of policy.spec.ingress) for (const peer of rule.from) expect(selected(peer.podSelector.matchLabels)).toHaveLength(1);
+    }
+  });
+});
+
+describe('K5 resources fit minikube', () => {
+  /**
+   * minikube's smallest VM has 2 CPUs and 2200 MB. Its own pods request about 750m CPU and 170Mi
+   * (kube-apiserver 250m, controller-manager 200m, scheduler 100m, etcd 100m + 100Mi, coredns 100m + 70Mi);
+   * MetalLB and the dashboard request nothing. This budget leaves a quarter of the CPU to spare.
+   */
+  const BUDGET = { cpuMillis: 750, memoryMebibytes: 1024 };
+  const millis = (cpu: string) => (cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000);
+  const mebibytes = (memory: string) => (memory.endsWith('Gi') ? Number(memory.slice(0, -2)) * 1024 : Number(memory.replace(/Mi$/, '')));
+
+  test.each(SERVICE_NAMES)('K5 %s has CPU and memory requests and limits', (name) => {
+    const { requests, limits } = container(name).resources;
+    expect(Object.keys(requests).sort()).toEqual(['cpu', 'memory']);
+    expect(Object.keys(limits).sort()).toEqual(['cpu', 'memory']);
+  });
+
+  test(`K5 the whole stack requests at most ${BUDGET.cpuMillis}m CPU and ${BUDGET.memoryMebibytes}Mi memory`, () => {
+    const containers = workloads(objects).flatMap((w) => containersOf(w).map((c) => ({ c, replicas: w.spec.replicas ?? 1 })));
+    const cpu = containers.reduce((sum, { c, replicas }) => sum + replicas * millis(c.resources.requests.cpu), 0);
+    const memory = containers.reduce((sum, { c, replicas }) => sum + replicas * mebibytes(c.resources.requests.memory), 0);
+    expect(cpu).toBeLessThanOrEqual(BUDGET.cpuMillis);
+    expect(memory).toBeLessThanOrEqual(BUDGET.memoryMebibytes);
+  });
+});
+
+describe('K7 telegraf', () => {
+  test('K7 telegraf runs as a DaemonSet, one pod per node', () => {
+    expect(workload('telegraf').kind).toBe('DaemonSet');
+    expect(workloads(objects).filter((w) => w.kind === 'DaemonSet').map((w) => w.metadata.name)).toEqual(['telegraf']);
+  });
+});
+
+describe('B7 portability', () => {
+  test('B7 an image registry prefix and per-service tags reach every image', () => {
+    const moved = synth({ images: { registry: 'registry.example.com/ft/', tag: '1.2.3', tags: { mysql: 'abc123' } } }).charts['ft-services'];
+    const images = Object.fromEntries(workloads(moved).map((w) => [w.metadata.name, containersOf(w)[0].image]));
+    expect(images.nginx).toBe('registry.example.com/ft/nginx:1.2.3');
+    expect(images.mysql).toBe('registry.example.com/ft/mysql:abc123');
+  });
+
+  test('B7 a storage class reaches every volume claim', () => {
+    const claims = ofKind(synth({ storage: { storageClass: 'fast-ssd' } }).charts['ft-services'], 'PersistentVolumeClaim');
+    expect(claims.length).toBeGreaterThanOrEqual(2);
+    for (const claim of claims) expect(claim.spec.storageClassName).toBe('fast-ssd');
+    for (const claim of ofKind(objects, 'PersistentVolumeClaim')) expect(claim.spec.storageClassName).toBeUndefined();
+  });
+
+  test('B7 with an external load balancer no MetalLB object is emitted and Services request the address directly', () => {
+    const external = synth({ loadBalancer: { mode: 'external', address: '203.0.113.7' } });
+    expect(Object.keys(external.charts).sort()).toEqual(['ft-services', 'ft-services-namespace']);
+    for (const service of ofKind(external.charts['ft-services'], 'Service').filter((s) => s.spec.type === 'LoadBalancer')) {
+      expect(service.spec.loadBalancerIP).toBe('203.0.113.7');
+      expect(service.metadata.annotations).toBeUndefined();
+    }
+  });
+
+  test('B7 nginx and phpMyAdmin scale from the configuration', () => {
+    const scaled = synth({ replicas: { nginx: 3, phpmyadmin: 2 } }).charts['ft-services'];
+    expect(named(scaled, 'Deployment', 'nginx').spec.replicas).toBe(3);
+    expect(named(scaled, 'Deployment', 'phpmyadmin').spec.replicas).toBe(2);
+    expect(named(scaled, 'Deployment', 'nginx').spec.strategy.type).toBe('RollingUpdate');
+  });
+});
+
+describe('B8 network policies', () => {
+  const policyFor = (name: string) => ofKind(objects, 'NetworkPolicy').find((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === name);
+  const clients = (name: string) => policyFor(name).spec.ingress.map((rule: Manifest) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']).sort();
+
+  test('B8 MySQL accepts connections from WordPress and phpMyAdmin only', () => {
+    expect(policyFor('mysql').spec.policyTypes).toEqual(['Ingress']);
+    expect(clients('mysql')).toEqual(['phpmyadmin', 'wordpress']);
+    expect(policyFor('mysql').spec.ingress[0].ports).toEqual([{ port: 3306, protocol: 'TCP' }]);
+  });
+
+  test('B8 InfluxDB accepts connections from Grafana and telegraf only', () => {
+    expect(clients('influxdb')).toEqual(['grafana', 'telegraf']);
+    expect(policyFor('influxdb').spec.ingress[0].ports).toEqual([{ port: 8086, protocol: 'TCP' }]);
+  });
+});
+
+describe('D4 snapshot', () => {
+  test('D4 the synthesized stack matches the reviewed snapshot', () => {
+    expect(stack.charts).toMatchSnapshot();
+  });
+});
