@@ -118,10 +118,18 @@ export class Server {
 
   /** Resolves with the exit code when the process ends by itself within `timeoutMs`. */
   async waitForExit(timeoutMs: number): Promise<number | null> {
-    await Promise.race([
-      this.exited,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`${this.options.name} still running after ${timeoutMs} ms`)), timeoutMs)),
-    ]);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.exited,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${this.options.name} still running after ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      // A pending timer would keep jest alive after the tests.
+      clearTimeout(timer);
+    }
     running.delete(this);
     return this.exitCode ?? null;
   }
