@@ -1,0 +1,65 @@
+#!/bin/sh
+# vsftpd for ft_services (S8): sets the FTP user's password from its Secret, prepares the user's
+# home on the volume, renders vsftpd.conf from the environment and runs vsftpd as PID 1.
+set -eu
+
+: "${FTPS_USER:?FTPS_USER is required}"
+: "${FTPS_PASV_ADDRESS:?FTPS_PASV_ADDRESS (the load-balancer IP) is required}"
+: "${FTPS_PASV_MIN_PORT:?FTPS_PASV_MIN_PORT is required}"
+: "${FTPS_PASV_MAX_PORT:?FTPS_PASV_MAX_PORT is required}"
+# Alpine paths by default; the host tests (B5) point them at a scratch folder.
+FTPS_PORT="${FTPS_PORT:-21}"
+FTPS_LISTEN_ADDRESS="${FTPS_LISTEN_ADDRESS:-0.0.0.0}"
+FTPS_HOME="${FTPS_HOME:-/var/lib/ftp}"
+FTPS_CONF_DIR="${FTPS_CONF_DIR:-/etc/vsftpd}"
+FTPS_EMPTY_DIR="${FTPS_EMPTY_DIR:-/usr/share/empty}"
+TEMPLATE_DIR="${TEMPLATE_DIR:-/usr/local/share/ftps}"
+SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+
+log() { echo "ftps-entrypoint: $*" >&2; }
+fail() { log "$*"; exit 1; }
+
+for file in tls/tls.crt tls/tls.key ftps-user/password; do
+  [ -s "$SECRETS_DIR/$file" ] || fail "missing secret file $SECRETS_DIR/$file"
+done
+
+is_port() {
+  case "$1" in
+    '' | *[!0-9]*) return 1 ;;
+  esac
+  [ "$1" -ge 1 ] && [ "$1" -le 65535 ]
+}
+for port in "$FTPS_PORT" "$FTPS_PASV_MIN_PORT" "$FTPS_PASV_MAX_PORT"; do
+  is_port "$port" || fail "not a port number: $port"
+done
+[ "$FTPS_PASV_MIN_PORT" -le "$FTPS_PASV_MAX_PORT" ] || fail "FTPS_PASV_MIN_PORT is above FTPS_PASV_MAX_PORT"
+# vsftpd sends pasv_address as is in its 227 reply: it must be an IPv4 address, not a name.
+echo "$FTPS_PASV_ADDRESS" | grep -Eq '^([0-9]{1,3}\.){3}[0-9]{1,3}$' || fail "FTPS_PASV_ADDRESS is not an IPv4 address: $FTPS_PASV_ADDRESS"
+for value in "$FTPS_USER" "$FTPS_LISTEN_ADDRESS" "$FTPS_HOME" "$FTPS_CONF_DIR" "$FTPS_EMPTY_DIR" "$SECRETS_DIR"; do
+  case "$value" in
+    *'|'* | *'&'* | *\\* | *[[:space:]]*) fail "not a plain name, address or path: $value" ;;
+  esac
+done
+
+if ! id "$FTPS_USER" >/dev/null 2>&1; then
+  # BusyBox adduser (Alpine): no password yet, no home created here, no shell.
+  adduser -D -H -h "$FTPS_HOME" -s /sbin/nologin "$FTPS_USER"
+  log "created user $FTPS_USER"
+fi
+# Every boot, so that a new Secret value takes effect; through stdin, never on a command line.
+printf '%s:%s\n' "$FTPS_USER" "$(cat "$SECRETS_DIR/ftps-user/password")" | chpasswd >/dev/null
+
+# The volume starts empty and root-owned; the user's files on it stay the user's.
+mkdir -p "$FTPS_HOME" "$FTPS_CONF_DIR" "$FTPS_EMPTY_DIR"
+chown -R "$FTPS_USER" "$FTPS_HOME"
+
+printf '%s\n' "$FTPS_USER" > "$FTPS_CONF_DIR/user_list"
+sed -e "s|@FTPS_PORT@|$FTPS_PORT|g" -e "s|@FTPS_LISTEN_ADDRESS@|$FTPS_LISTEN_ADDRESS|g" \
+  -e "s|@FTPS_CONF_DIR@|$FTPS_CONF_DIR|g" \
+  -e "s|@FTPS_EMPTY_DIR@|$FTPS_EMPTY_DIR|g" -e "s|@FTPS_PASV_ADDRESS@|$FTPS_PASV_ADDRESS|g" \
+  -e "s|@FTPS_PASV_MIN_PORT@|$FTPS_PASV_MIN_PORT|g" -e "s|@FTPS_PASV_MAX_PORT@|$FTPS_PASV_MAX_PORT|g" \
+  -e "s|@SECRETS_DIR@|$SECRETS_DIR|g" \
+  "$TEMPLATE_DIR/vsftpd.conf.template" > "$FTPS_CONF_DIR/vsftpd.conf"
+
+log "user $FTPS_USER, passive ports $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT advertised at $FTPS_PASV_ADDRESS"
+exec vsftpd "$FTPS_CONF_DIR/vsftpd.conf"
