@@ -1,0 +1,47 @@
+#!/bin/sh
+# WordPress: nginx + php-fpm on 5050 over TLS (S5). Renders the configs from the environment,
+# installs the site on first boot (install.php waits for MySQL, bounded, and fails so that
+# Kubernetes restarts the container), then runs both daemons under run-together, which exits as
+# soon as either dies (S11).
+set -eu
+
+# Alpine paths by default; the host tests (B5) point them at Debian's servers and a scratch folder.
+export WORDPRESS_ROOT="${WORDPRESS_ROOT:-/var/www/wordpress}"
+export WORDPRESS_LISTEN="${WORDPRESS_LISTEN:-5050}"
+export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+export NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
+export NGINX_USER="${NGINX_USER:-nginx}"
+export NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
+export PHP_FPM_BIN="${PHP_FPM_BIN:-php-fpm83}"
+export PHP_FPM_CONF="${PHP_FPM_CONF:-/etc/php83/php-fpm.conf}"
+export PHP_FPM_USER="${PHP_FPM_USER:-nobody}"
+export PHP_FPM_LISTEN="${PHP_FPM_LISTEN:-127.0.0.1:9000}"
+export HEALTHZ_PHP="${HEALTHZ_PHP:-/var/www/healthz/healthz.php}"
+# Where the image keeps the templates: common/ (shared) and wordpress/ (ours).
+FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
+
+log() { echo "wordpress-entrypoint: $*" >&2; }
+
+for file in tls/tls.crt tls/tls.key; do
+  if [ ! -s "$SECRETS_DIR/$file" ]; then
+    log "missing secret file $SECRETS_DIR/$file"
+    exit 1
+  fi
+done
+
+render-template "$FT_SHARE/common/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
+render-template "$FT_SHARE/common/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"
+render-template "$FT_SHARE/common/nginx-php.conf.template" "$NGINX_CONF_DIR/php.conf"
+render-template "$FT_SHARE/wordpress/wordpress.conf.template" "$NGINX_CONF_DIR/http.d/wordpress.conf"
+render-template "$FT_SHARE/common/php-fpm.conf.template" "$PHP_FPM_CONF"
+mkdir -p "$NGINX_RUN_DIR"
+
+# The uploads volume starts empty and root-owned; php-fpm writes media there.
+mkdir -p "$WORDPRESS_ROOT/wp-content/uploads"
+chown "$PHP_FPM_USER" "$WORDPRESS_ROOT/wp-content/uploads"
+
+php "$FT_SHARE/wordpress/install.php"
+
+exec run-together \
+  nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- \
+  "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF"

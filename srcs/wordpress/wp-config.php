@@ -1,0 +1,75 @@
+<?php
+/**
+ * ft_services WordPress configuration. Nothing site-specific is baked in: database settings come
+ * from the environment the chart sets, the password and the key material from mounted Secrets
+ * (K2), and the site's address from the request itself (pitfall 5: the load-balancer IP may change).
+ */
+
+/** The content of Secret file `<secret>/<key>` (without a trailing newline, as the shell's `$(cat)`). */
+function ft_services_secret(string $name): string
+{
+    $path = (getenv('SECRETS_DIR') ?: '/run/secrets') . '/' . $name;
+    $value = @file_get_contents($path);
+    if ($value === false || $value === '') {
+        error_log("wp-config: cannot read the secret file $path");
+        http_response_code(500);
+        exit(1);
+    }
+    return rtrim($value, "\n");
+}
+
+/** A required environment variable. */
+function ft_services_env(string $name): string
+{
+    $value = getenv($name);
+    if ($value === false || $value === '') {
+        error_log("wp-config: environment variable $name is not set");
+        http_response_code(500);
+        exit(1);
+    }
+    return $value;
+}
+
+define('DB_NAME', ft_services_env('WORDPRESS_DB_NAME'));
+define('DB_USER', ft_services_env('WORDPRESS_DB_USER'));
+define('DB_PASSWORD', ft_services_secret('mysql-wordpress/password'));
+define('DB_HOST', ft_services_env('WORDPRESS_DB_HOST'));
+define('DB_CHARSET', 'utf8mb4');
+define('DB_COLLATE', '');
+$table_prefix = 'wp_';
+
+// The eight keys and salts, derived from one random Secret so that every replica and every restart
+// agrees (sessions survive a restart) and none is ever stored in the image.
+$ft_services_salt = ft_services_secret('wordpress-keys/salt');
+foreach (['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY',
+          'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'] as $ft_services_name) {
+    define($ft_services_name, hash_hmac('sha256', $ft_services_name, $ft_services_salt));
+}
+unset($ft_services_salt, $ft_services_name);
+
+// The site lives wherever it was reached: https://<host>:<port> of the request, so a new
+// load-balancer IP needs no database change. The Host header is checked to be a plain host[:port].
+$ft_services_https = (isset($_SERVER['HTTPS']) && $_SERVER['HTTPS'] !== '' && $_SERVER['HTTPS'] !== 'off')
+    || (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https');
+if ($ft_services_https) {
+    $_SERVER['HTTPS'] = 'on';
+}
+if (isset($_SERVER['HTTP_HOST']) && preg_match('/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/', $_SERVER['HTTP_HOST'])) {
+    define('WP_HOME', ($ft_services_https ? 'https' : 'http') . '://' . $_SERVER['HTTP_HOST']);
+    define('WP_SITEURL', WP_HOME);
+}
+unset($ft_services_https);
+
+define('FORCE_SSL_ADMIN', true);
+// The image is the unit of deployment: no self-updates, no editing PHP from the dashboard, and no
+// calls to wordpress.org from page loads (clusters are often offline).
+define('AUTOMATIC_UPDATER_DISABLED', true);
+define('DISALLOW_FILE_EDIT', true);
+define('WP_HTTP_BLOCK_EXTERNAL', true);
+// wp-cron would call the site's public address from inside the pod on every page load.
+define('DISABLE_WP_CRON', true);
+
+if (!defined('ABSPATH')) {
+    define('ABSPATH', __DIR__ . '/');
+}
+require_once ABSPATH . 'wp-settings.php';

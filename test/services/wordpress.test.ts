@@ -1,0 +1,129 @@
+/**
+ * The wordpress image's entrypoint, install script, wp-config.php and nginx config (srcs/wordpress/,
+ * with srcs/common/) run by Debian's nginx, php-fpm and WordPress on loopback over our MySQL (B5),
+ * checked with the probes `./setup.sh check` uses.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
+import { freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
+import { mysqlQuery } from './support/mysql';
+import { ENTRYPOINT, fetchInsecure, startEntrypoint, startWordpress, WordpressSite } from './support/wordpress';
+
+let site: WordpressSite;
+
+beforeAll(async () => { site = await startWordpress(); });
+afterAll(stopAll);
+
+function sql(query: string): string {
+  return mysqlQuery(site.db, site.db.user, site.db.password, query, site.db.database);
+}
+
+/** What an unwanted re-installation would change: users, their password hashes, site options, posts. */
+function snapshot(): string {
+  return [
+    sql('SELECT ID, user_login, user_pass, user_registered FROM wp_users ORDER BY ID'),
+    sql("SELECT option_name, option_value FROM wp_options WHERE option_name IN ('siteurl', 'home', 'blogname', 'admin_email') ORDER BY option_name"),
+    sql('SELECT ID, post_date FROM wp_posts ORDER BY ID'),
+  ].join('\n');
+}
+
+test('S5 the home page serves the site title over TLS on the WordPress port', async () => {
+  const result = await probeWordpressHome(site.baseUrl, site.title);
+  expect(result).toMatchObject({ ok: true });
+});
+
+test('S5 the site is installed with one administrator and at least two other users of different roles', () => {
+  const roles = sql("SELECT u.user_login, m.meta_value FROM wp_users u JOIN wp_usermeta m ON m.user_id = u.ID AND m.meta_key = 'wp_capabilities' ORDER BY u.ID")
+    .trim().split('\n').map((line) => line.split('\t'))
+    .map(([login, caps]) => [login, Object.keys(unserializeRoles(caps))] as const);
+  expect(roles).toEqual(site.users.map((user) => [user.login, [user.role]]));
+  const others = new Set(site.users.slice(1).map((user) => user.role));
+  expect(roles.filter(([, r]) => r.includes('administrator'))).toHaveLength(1);
+  expect(others.size).toBeGreaterThanOrEqual(2);
+  expect(others.has('administrator')).toBe(false);
+});
+
+test('S5 every configured user logs in through wp-login.php with the password from its secret and has its role', async () => {
+  for (const user of site.users) {
+    const result = await probeWordpressUser(site.baseUrl, user.login, user.password, user.role);
+    expect(result).toMatchObject({ ok: true });
+  }
+});
+
+test('S5 a wrong password is refused', async () => {
+  await expect(wordpressLogin(site.baseUrl, site.users[1].login, `${site.users[1].password}x`)).rejects.toThrow(/refused/);
+});
+
+test('S5 links follow the address the site is reached at, not a fixed IP (pitfall 5)', async () => {
+  const viaName = await fetchInsecure(`${site.baseUrl}/`, { host: `localhost:${site.port}` });
+  expect(viaName.status).toBe(200);
+  expect(viaName.body).toContain(`https://localhost:${site.port}/`);
+  expect(viaName.body).not.toContain(`127.0.0.1:${site.port}`);
+  const login = await fetchInsecure(`${site.baseUrl}/wp-admin/`, { host: `localhost:${site.port}` });
+  expect(login.status).toBe(302);
+  expect(login.location).toMatch(new RegExp(`^https://localhost:${site.port}/wp-login\\.php`));
+});
+
+test('K1 /healthz.php answers 200 through nginx and php-fpm', async () => {
+  const reply = await fetchInsecure(`${site.baseUrl}/healthz.php`);
+  expect(reply).toMatchObject({ status: 200, body: 'ok\n' });
+});
+
+test('K2 wp-config.php is never served', async () => {
+  const reply = await fetchInsecure(`${site.baseUrl}/wp-config.php`);
+  expect(reply.status).toBe(403);
+});
+
+test('S5 a second start installs nothing again and changes nothing', async () => {
+  const before = snapshot();
+  await site.server.stop();
+  fs.writeFileSync(path.join(site.dir, 'wordpress-again.log'), '');
+  site.server = await startEntrypoint(site, 'wordpress-again');
+  expect(site.server.log()).toContain('site already installed, not installing again');
+  expect(site.server.log()).not.toContain('added user');
+  expect(snapshot()).toBe(before);
+});
+
+test('S5 a user of WORDPRESS_USERS missing from the database is added at the next start, with its role', async () => {
+  const newcomer = { login: 'helper', role: 'contributor', email: 'helper@example.test', password: randomSecret() };
+  writeSecrets(site.env.SECRETS_DIR, { 'wordpress-users': { [newcomer.login]: newcomer.password } });
+  site.env.WORDPRESS_USERS += ` ${newcomer.login}:${newcomer.role}:${newcomer.email}`;
+  await site.server.stop();
+  site.server = await startEntrypoint(site, 'wordpress-newcomer');
+  expect(site.server.log()).toContain(`added user ${newcomer.login} (${newcomer.role})`);
+  expect(await wordpressLogin(site.baseUrl, newcomer.login, newcomer.password)).toEqual([newcomer.role]);
+  expect(await wordpressLogin(site.baseUrl, site.users[0].login, site.users[0].password)).toEqual(['administrator']);
+});
+
+test('S11 when php-fpm dies, the container\'s init exits non-zero (so Kubernetes restarts it)', async () => {
+  const children = spawnSync('ps', ['--ppid', String(site.server.pid), '-o', 'pid=,comm='], { encoding: 'utf8' }).stdout
+    .trim().split('\n').map((line) => line.trim().split(/\s+/));
+  const fpm = children.find(([, comm]) => comm.startsWith('php-fpm'));
+  expect(fpm).toBeDefined();
+  process.kill(Number(fpm![0]), 'SIGKILL');
+  expect(await site.server.waitForExit(20000)).not.toBe(0);
+});
+
+test('S5 the first boot waits for the database, then exits non-zero when it never comes', async () => {
+  const closed = await freePort();
+  const started = Date.now();
+  const server = startServer({
+    name: 'wordpress-no-db', command: 'sh', args: [ENTRYPOINT],
+    env: { ...site.env, WORDPRESS_DB_HOST: `127.0.0.1:${closed}`, WORDPRESS_DB_WAIT_SECONDS: '4', NGINX_CONF_DIR: path.join(site.dir, 'nginx-no-db') },
+    logFile: path.join(site.dir, 'wordpress-no-db.log'),
+  });
+  const status = await server.waitForExit(30000);
+  expect(status).not.toBe(0);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+  expect(server.log()).toContain('waiting for the database');
+  expect(server.log()).toContain(`database 127.0.0.1:${closed} not reachable`);
+});
+
+/** The role names of a PHP-serialized `wp_capabilities` array, e.g. a:1:{s:6:"editor";b:1;}. */
+function unserializeRoles(serialized: string): Record<string, boolean> {
+  const roles: Record<string, boolean> = {};
+  for (const match of serialized.matchAll(/s:\d+:"([^"]+)";b:1;/g)) roles[match[1]] = true;
+  return roles;
+}
