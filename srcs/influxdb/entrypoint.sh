@@ -1,0 +1,105 @@
+#!/bin/sh
+# InfluxDB 1.x for ft_services. The first boot (no marker on the volume) creates the database and
+# three users through a temporary server that listens on loopback only, without authentication:
+#   - the admin (all privileges),
+#   - the writer telegraf uses (WRITE on the database only),
+#   - the reader Grafana uses (READ on the database only).
+# Every boot then runs influxd as PID 1, as user influxdb, with authentication on. A restart never
+# initialises again.
+set -eu
+
+: "${INFLUXDB_DB:?INFLUXDB_DB is required}"
+: "${INFLUXDB_ADMIN_USER:?INFLUXDB_ADMIN_USER is required}"
+: "${INFLUXDB_WRITE_USER:?INFLUXDB_WRITE_USER is required}"
+: "${INFLUXDB_READ_USER:?INFLUXDB_READ_USER is required}"
+# Alpine paths by default; the host tests (B5) point them at a scratch folder, and move the
+# storage dirs and ports with InfluxDB's own INFLUXDB_* overrides.
+INFLUXDB_CONFIG="${INFLUXDB_CONFIG:-/etc/influxdb/influxdb.conf}"
+INFLUXDB_STORAGE="${INFLUXDB_STORAGE:-/var/lib/influxdb}"
+INFLUXDB_INIT_ADDRESS="${INFLUXDB_INIT_ADDRESS:-127.0.0.1:8086}"
+SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+
+marker="$INFLUXDB_STORAGE/.ft-services-initialized"
+
+log() { echo "influxdb-entrypoint: $*" >&2; }
+
+read_secret() {
+  if [ ! -s "$SECRETS_DIR/$1" ]; then
+    log "missing secret file $SECRETS_DIR/$1"
+    exit 1
+  fi
+  cat "$SECRETS_DIR/$1"
+}
+
+# $1 as an InfluxQL identifier and string literal (backslashes and quotes escaped).
+identifier() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
+literal() { printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"; }
+
+# Runs one InfluxQL statement on the temporary server; fails on any error in the answer. The
+# statement goes through stdin, so passwords never show on a command line.
+influxql() {
+  answer="$(printf '%s' "$1" | curl -sS --fail --max-time 10 -XPOST "http://$INFLUXDB_INIT_ADDRESS/query" --data-urlencode 'q@-')"
+  case "$answer" in
+    *'"error"'*) log "statement failed: ${answer}"; exit 1 ;;
+  esac
+  printf '%s' "$answer"
+}
+
+# Creates user $1 unless it exists (a first boot that died half-way), then sets its password $2.
+ensure_user() {
+  user="$(identifier "$1")"
+  users="$(influxql 'SHOW USERS')"
+  case "$users" in
+    *"[\"$1\","*) ;;
+    *) influxql "CREATE USER $user WITH PASSWORD $(literal "$2")" >/dev/null ;;
+  esac
+  influxql "SET PASSWORD FOR $user = $(literal "$2")" >/dev/null
+}
+
+initialise() {
+  admin_password="$(read_secret influxdb-admin/password)"
+  write_password="$(read_secret influxdb-telegraf/password)"
+  read_password="$(read_secret influxdb-grafana/password)"
+
+  # Nobody else can reach this server: loopback only, and it stops before the real one starts.
+  INFLUXDB_HTTP_BIND_ADDRESS="$INFLUXDB_INIT_ADDRESS" INFLUXDB_HTTP_AUTH_ENABLED=false \
+    su-exec influxdb:influxdb influxd run -config "$INFLUXDB_CONFIG" &
+  temporary=$!
+  tries=0
+  until curl -sf --max-time 2 "http://$INFLUXDB_INIT_ADDRESS/ping" >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 60 ] || ! kill -0 "$temporary" 2>/dev/null; then
+      log "the temporary server did not start"
+      exit 1
+    fi
+    sleep 0.5
+  done
+
+  database="$(identifier "$INFLUXDB_DB")"
+  influxql "CREATE DATABASE $database" >/dev/null
+  ensure_user "$INFLUXDB_ADMIN_USER" "$admin_password"
+  influxql "GRANT ALL PRIVILEGES TO $(identifier "$INFLUXDB_ADMIN_USER")" >/dev/null
+  ensure_user "$INFLUXDB_WRITE_USER" "$write_password"
+  influxql "GRANT WRITE ON $database TO $(identifier "$INFLUXDB_WRITE_USER")" >/dev/null
+  ensure_user "$INFLUXDB_READ_USER" "$read_password"
+  influxql "GRANT READ ON $database TO $(identifier "$INFLUXDB_READ_USER")" >/dev/null
+  unset admin_password write_password read_password
+
+  kill -TERM "$temporary"
+  wait "$temporary" || true
+  touch "$marker"
+  log "initialised database $INFLUXDB_DB with users $INFLUXDB_ADMIN_USER (admin), $INFLUXDB_WRITE_USER (write), $INFLUXDB_READ_USER (read)"
+}
+
+mkdir -p "$INFLUXDB_STORAGE"
+# A fresh volume is owned by root.
+chown -R influxdb:influxdb "$INFLUXDB_STORAGE"
+chmod 0750 "$INFLUXDB_STORAGE"
+
+if [ -f "$marker" ]; then
+  log "storage already initialised, starting"
+else
+  initialise
+fi
+
+exec su-exec influxdb:influxdb influxd run -config "$INFLUXDB_CONFIG"

@@ -1,0 +1,82 @@
+/**
+ * The influxdb image's entrypoint and config (srcs/influxdb/) run by Debian's influxd 1.6 on
+ * loopback (B5): authentication on, the three users with only the privileges they need, and a
+ * second boot that does not initialise again.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { randomSecret, stopAll, writeSecrets } from './support/harness';
+import { InfluxDatabase, influxQuery, influxWrite, prepareInflux, startInflux, startScratchInflux } from './support/influxdb';
+
+afterAll(stopAll);
+
+const point = (value: number) => `probe,service=test value=${value} ${Date.now()}000000`;
+
+describe('first boot', () => {
+  let db: InfluxDatabase;
+  beforeAll(async () => { db = await startScratchInflux('influxdb-first-boot'); });
+
+  test('K2 an anonymous client can neither query nor write (authentication is on)', async () => {
+    expect((await influxQuery(db, 'SHOW DATABASES')).status).toBe(401);
+    expect((await influxWrite(db, db.database, point(1))).status).toBe(401);
+  });
+
+  test('S9 the admin from the influxdb-admin secret is an administrator and sees the database', async () => {
+    const users = await influxQuery(db, 'SHOW USERS', db.users.admin);
+    expect(users.status).toBe(200);
+    expect(JSON.parse(users.body).results[0].series[0].values).toEqual(expect.arrayContaining([
+      [db.users.admin.name, true], [db.users.writer.name, false], [db.users.reader.name, false],
+    ]));
+    expect((await influxQuery(db, 'SHOW DATABASES', db.users.admin)).body).toContain(`["${db.database}"]`);
+    expect((await influxQuery(db, 'SHOW USERS', { ...db.users.admin, password: `${db.users.admin.password}x` })).status).toBe(401);
+  });
+
+  test('S9 the writer (telegraf) can write to the database but cannot read it or administer', async () => {
+    expect((await influxWrite(db, db.database, point(2), db.users.writer)).status).toBe(204);
+    expect((await influxQuery(db, 'SELECT * FROM probe', db.users.writer, db.database)).status).toBe(403);
+    expect((await influxQuery(db, 'CREATE DATABASE other', db.users.writer)).status).toBe(403);
+    expect((await influxQuery(db, 'SHOW GRANTS FOR "telegraf"', db.users.admin)).body).toContain(`["${db.database}","WRITE"]`);
+  });
+
+  test('S9 the reader (Grafana) can read what the writer wrote but cannot write', async () => {
+    expect((await influxWrite(db, db.database, point(3), db.users.writer)).status).toBe(204);
+    const read = await influxQuery(db, 'SELECT count(value) FROM probe', db.users.reader, db.database);
+    expect(read.status).toBe(200);
+    expect(JSON.parse(read.body).results[0].series[0].values[0][1]).toBeGreaterThanOrEqual(1);
+    expect((await influxWrite(db, db.database, point(4), db.users.reader)).status).toBe(403);
+    expect((await influxQuery(db, 'SHOW GRANTS FOR "grafana"', db.users.admin)).body).toContain(`["${db.database}","READ"]`);
+  });
+
+  test('K1 /ping answers without credentials (the probes) and /debug/vars serves the statistics telegraf reads', async () => {
+    expect((await fetch(`${db.url}/ping`)).status).toBe(204);
+    const vars = await (await fetch(`${db.url}/debug/vars`)).json() as Record<string, { name?: string }>;
+    expect(Object.values(vars).map((entry) => entry.name)).toEqual(expect.arrayContaining(['httpd', 'database']));
+  });
+
+  test('S11 influxd itself is the entrypoint\'s process (exec), running as user influxdb', () => {
+    expect(fs.readFileSync(`/proc/${db.server.pid}/comm`, 'utf8').trim()).toBe('influxd');
+    const uid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${db.server.pid}/status`, 'utf8'))![1];
+    expect(Number(uid)).toBe(fs.statSync(path.join(db.storage, 'meta')).uid);
+    expect(Number(uid)).not.toBe(0);
+  });
+});
+
+test('S10 a second boot does not initialise again: marker kept, data and passwords unchanged', async () => {
+  const setup = await prepareInflux('influxdb-reboot');
+  const first = await startInflux(setup);
+  expect(first.server.log()).toContain('initialised database');
+  expect((await influxWrite(first, first.database, point(42), first.users.writer)).status).toBe(204);
+  const marker = path.join(setup.storage, '.ft-services-initialized');
+  const markerTime = fs.statSync(marker).mtimeMs;
+  await first.server.stop();
+
+  // New secrets: an initialisation would apply them, a plain restart must not.
+  writeSecrets(setup.env.SECRETS_DIR, { 'influxdb-admin': { password: randomSecret() }, 'influxdb-grafana': { password: randomSecret() } });
+  const second = await startInflux(setup);
+  expect(second.server.log()).toContain('already initialised');
+  expect(fs.statSync(marker).mtimeMs).toBe(markerTime);
+  const read = await influxQuery(second, 'SELECT last(value) FROM probe', setup.users.reader, setup.database);
+  expect(read.status).toBe(200);
+  expect(JSON.parse(read.body).results[0].series[0].values[0][1]).toBe(42);
+  expect((await influxQuery(second, 'SHOW USERS', setup.users.admin)).status).toBe(200);
+});
