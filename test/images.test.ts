@@ -1,0 +1,162 @@
+/**
+ * Static checks of the image sources under srcs/ (S2, K2): what can be proven without building an
+ * image. Node only, so they run in `npm test` on any machine.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '..');
+const SRCS = path.join(ROOT, 'srcs');
+// CI clones the repository with shared/ beside it, as on the developers' machines.
+const ALPINE_FACTS = path.resolve(ROOT, '..', 'shared', 'alpine-facts.md');
+const ALPINE = 'alpine:3.22';
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+interface Instruction {
+  readonly keyword: string;
+  readonly args: string;
+  readonly line: number;
+}
+
+/** A Dockerfile's instructions: comment lines dropped (also inside continuations), continuations joined. */
+export function parseDockerfile(text: string): Instruction[] {
+  const instructions: Instruction[] = [];
+  let pending = '';
+  let start = 0;
+  text.split('\n').forEach((raw, index) => {
+    if (/^\s*#/.test(raw) || (pending === '' && raw.trim() === '')) return;
+    if (pending === '') start = index + 1;
+    const continued = /\\\s*$/.test(raw);
+    pending += `${continued ? raw.replace(/\\\s*$/, '') : raw} `;
+    if (!continued) {
+      const [, keyword, args] = /^\s*(\S+)\s*(.*)$/s.exec(pending) ?? [];
+      instructions.push({ keyword: keyword.toUpperCase(), args: args.trim(), line: start });
+      pending = '';
+    }
+  });
+  return instructions;
+}
+
+/** The package names of every `apk add` in a RUN command (options, `--virtual NAME` and version pins removed). */
+export function apkAddPackages(run: string): string[] {
+  const packages: string[] = [];
+  for (const command of run.split(/&&|\|\||;|\|/)) {
+    const words = command.trim().split(/\s+/);
+    if (words[0] !== 'apk' || words[1] !== 'add') continue;
+    for (let i = 2; i < words.length; i += 1) {
+      const word = words[i];
+      if (['--virtual', '-t', '--repository', '-X'].includes(word)) { i += 1; continue; }
+      if (word.startsWith('-') || word === '') continue;
+      packages.push(word.replace(/[=<>~].*$/, ''));
+    }
+  }
+  return packages;
+}
+
+/** Every word written as code in alpine-facts.md: the package names it verified are among them. */
+export function knownAlpineNames(facts: string): Set<string> {
+  const names = new Set<string>();
+  const spans = [...facts.matchAll(/`([^`\n]+)`/g)].map((match) => match[1]);
+  const codeBlocks = [...facts.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((match) => match[1]);
+  for (const text of [...spans, ...codeBlocks]) {
+    for (const word of text.split(/[\s,()]+/)) if (/^[a-z0-9][a-z0-9._+-]*$/.test(word)) names.add(word);
+  }
+  return names;
+}
+
+/** True when a RUN that downloads something also verifies it (checksum or signature) itself. */
+export function downloadsVerified(run: string): boolean {
+  const downloads = /\b(curl|wget)\b/.test(run) && /https?:\/\//.test(run);
+  return !downloads || /\bsha(1|256|384|512)sum\b[^;&|]*\s-c\b|\bgpg\b[^;&|]*--verify\b/.test(run);
+}
+
+/** Lines that look like a committed credential: a private key, or a password/secret/token given a literal value. */
+export function secretLookingLines(text: string): string[] {
+  return text.split('\n').filter((line) =>
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(line)
+    // A value that is not a variable, a command substitution, a function call or a template token.
+    || /(password|passwd|secret|token)\w*["']?\s*(=|:|=>)\s*["']?[A-Za-z0-9!#%+/._~-]{4,}/i.test(line)
+      && !/(password|passwd|secret|token)\w*["']?\s*(=|:|=>)\s*["']?([$@(]|[A-Za-z_][A-Za-z0-9_]*\s*\()/i.test(line));
+}
+
+/** True when a line pins something to "latest" (an image tag, a download URL or file name). */
+export function mentionsLatest(line: string): boolean {
+  return /:latest\b|\/latest(\/|\.|\b)|[-_]latest\./i.test(line);
+}
+
+const dockerfiles = fs.readdirSync(SRCS, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(SRCS, entry.name, 'Dockerfile')))
+  .map((entry) => path.join(SRCS, entry.name, 'Dockerfile'));
+const relative = (file: string) => path.relative(ROOT, file);
+
+describe('the checkers themselves', () => {
+  test('S2 they catch an unknown package, an unverified download, a latest tag and a password literal', () => {
+    const bad = parseDockerfile([
+      'FROM alpine:latest',
+      'RUN apk add --no-cache --virtual .tools curl \\',
+      '    # a comment inside the command',
+      '    && apk add made-up-package=1.0 \\',
+      '    && curl -fsSLO https://example.test/tool.tar.gz',
+      'ENV ADMIN_PASSWORD=hunter22',
+    ].join('\n'));
+    expect(bad.map((i) => i.keyword)).toEqual(['FROM', 'RUN', 'ENV']);
+    expect(apkAddPackages(bad[1].args)).toEqual(['curl', 'made-up-package']);
+    const known = knownAlpineNames(fs.readFileSync(ALPINE_FACTS, 'utf8'));
+    expect(known.has('made-up-package')).toBe(false);
+    expect(['curl', 'php83-fpm', 'mariadb-client', 'vsftpd'].filter((name) => !known.has(name))).toEqual([]);
+    expect(downloadsVerified(bad[1].args)).toBe(false);
+    expect(downloadsVerified(`${bad[1].args} && echo "abc  tool.tar.gz" | sha256sum -c -`)).toBe(true);
+    expect(secretLookingLines('ENV ADMIN_PASSWORD=hunter22\npassword="$(cat /run/secrets/x)"\n$password = @file_get_contents($p);'))
+      .toEqual(['ENV ADMIN_PASSWORD=hunter22']);
+    expect(mentionsLatest(bad[0].args)).toBe(true);
+    expect(mentionsLatest('curl -O https://wordpress.org/latest.tar.gz')).toBe(true);
+    expect(mentionsLatest('FROM alpine:3.22')).toBe(false);
+    expect(secretLookingLines('-----BEGIN OPENSSH PRIVATE KEY-----')).toHaveLength(1);
+  });
+});
+
+describe('Dockerfiles under srcs/', () => {
+  test.each(dockerfiles.map((file) => [relative(file), file]))(`S2 %s starts FROM ${ALPINE} and uses no other base`, (_name, file) => {
+    const instructions = parseDockerfile(fs.readFileSync(file, 'utf8'));
+    expect(instructions[0]).toMatchObject({ keyword: 'FROM' });
+    for (const from of instructions.filter((i) => i.keyword === 'FROM')) {
+      expect(from.args.split(/\s+/)[0]).toBe(ALPINE);
+    }
+  });
+
+  test.each(dockerfiles.map((file) => [relative(file), file]))('S2 every package %s installs with apk add is a verified Alpine 3.22 name (shared/alpine-facts.md)', (_name, file) => {
+    const known = knownAlpineNames(fs.readFileSync(ALPINE_FACTS, 'utf8'));
+    const packages = parseDockerfile(fs.readFileSync(file, 'utf8')).filter((i) => i.keyword === 'RUN').flatMap((i) => apkAddPackages(i.args));
+    expect(packages.filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  test.each(dockerfiles.map((file) => [relative(file), file]))('S2 every download in %s is verified (checksum or signature) in the same RUN', (_name, file) => {
+    const instructions = parseDockerfile(fs.readFileSync(file, 'utf8'));
+    expect(instructions.filter((i) => i.keyword === 'RUN' && !downloadsVerified(i.args)).map((i) => `line ${i.line}`)).toEqual([]);
+    // ADD from a URL would download outside any RUN's checks.
+    expect(instructions.filter((i) => i.keyword === 'ADD' && /https?:\/\//.test(i.args)).map((i) => `line ${i.line}`)).toEqual([]);
+  });
+});
+
+describe('every file under srcs/', () => {
+  const files = filesUnder(SRCS);
+
+  test('S2 no image, package or download is pinned to "latest"', () => {
+    const offenders = files.flatMap((file) => fs.readFileSync(file, 'utf8').split('\n')
+      .map((line, index) => ({ line, where: `${relative(file)}:${index + 1}` }))
+      .filter(({ line }) => mentionsLatest(line)));
+    expect(offenders).toEqual([]);
+  });
+
+  test('K2 no file holds a private key or a password literal', () => {
+    const offenders = files.flatMap((file) => secretLookingLines(fs.readFileSync(file, 'utf8')).map((line) => `${relative(file)}: ${line.trim()}`));
+    expect(offenders).toEqual([]);
+  });
+});
