@@ -1,0 +1,78 @@
+#!/bin/sh
+# The nginx container (S7): nginx on 80 (301 to https) and 443 (TLS: index page, /wordpress 307
+# to WordPress's port, /phpmyadmin/ reverse proxy), and sshd on 22 for one user. Renders the
+# configs from the environment and the Secrets, then runs both daemons under run-together, which
+# exits as soon as either dies so that Kubernetes restarts the container (S11).
+set -eu
+
+: "${SSH_USER:?SSH_USER is required}"
+: "${WORDPRESS_PORT:?WORDPRESS_PORT is required}"
+: "${PHPMYADMIN_URL:?PHPMYADMIN_URL is required}"
+# Alpine paths and the container's ports by default; the host tests (B5) point them at scratch
+# folders, Debian's users and loopback ports.
+SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
+NGINX_USER="${NGINX_USER:-nginx}"
+NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
+NGINX_HTTP_LISTEN="${NGINX_HTTP_LISTEN:-80}"
+NGINX_HTTPS_LISTEN="${NGINX_HTTPS_LISTEN:-443}"
+SSH_LISTEN="${SSH_LISTEN:-0.0.0.0:22}"
+SSHD_DIR="${SSHD_DIR:-/etc/ssh}"
+WWW_ROOT="${WWW_ROOT:-/var/www/ft-services}"
+COMMON_DIR="${COMMON_DIR:-/usr/local/share/ft-services/common}"
+TEMPLATE_DIR="${TEMPLATE_DIR:-/usr/local/share/ft-services/nginx}"
+
+log() { echo "nginx-entrypoint: $*" >&2; }
+fail() { log "$*"; exit 1; }
+
+case "$SSH_USER" in
+  root) fail "SSH_USER must not be root (root login is refused)" ;;
+  '' | [!a-z_]* | *[!a-z0-9_-]*) fail "SSH_USER '$SSH_USER' is not a valid user name" ;;
+esac
+case "$WORDPRESS_PORT" in
+  '' | *[!0-9]*) fail "WORDPRESS_PORT '$WORDPRESS_PORT' is not a port number" ;;
+esac
+case "$PHPMYADMIN_URL" in
+  http://?* | https://?*) PHPMYADMIN_URL="${PHPMYADMIN_URL%/}" ;;
+  *) fail "PHPMYADMIN_URL '$PHPMYADMIN_URL' is not an http(s) URL" ;;
+esac
+# The port-80 redirect names the https port only when it is not the default one.
+https_port="${NGINX_HTTPS_LISTEN##*:}"
+if [ "$https_port" = 443 ]; then HTTPS_PORT_SUFFIX=''; else HTTPS_PORT_SUFFIX=":$https_port"; fi
+
+for file in tls/tls.crt tls/tls.key ssh-user/password; do
+  [ -s "$SECRETS_DIR/$file" ] || fail "missing secret file $SECRETS_DIR/$file"
+done
+
+# render-template reads the @NAME@ values from the environment.
+export SSH_USER WORDPRESS_PORT PHPMYADMIN_URL SECRETS_DIR NGINX_USER NGINX_RUN_DIR NGINX_HTTP_LISTEN \
+  NGINX_HTTPS_LISTEN HTTPS_PORT_SUFFIX SSH_LISTEN SSHD_DIR WWW_ROOT
+
+mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$SSHD_DIR"
+render-template "$COMMON_DIR/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
+render-template "$COMMON_DIR/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"
+render-template "$TEMPLATE_DIR/nginx-site.conf.template" "$NGINX_CONF_DIR/http.d/default.conf"
+render-template "$TEMPLATE_DIR/sshd_config.template" "$SSHD_DIR/sshd_config"
+
+# The host key: the Secret's when there is one (clients then see the same key after every
+# restart), else one generated on the first start of this container.
+host_key="$SSHD_DIR/ssh_host_ed25519_key"
+if [ -s "$SECRETS_DIR/ssh-host-keys/ssh_host_ed25519_key" ]; then
+  # sshd ignores a private key that others can read, and Secret files are 0644 by default.
+  rm -f "$host_key"
+  (umask 077 && cat "$SECRETS_DIR/ssh-host-keys/ssh_host_ed25519_key" > "$host_key")
+  log "using the SSH host key from the ssh-host-keys Secret"
+elif [ ! -s "$host_key" ]; then
+  ssh-keygen -q -t ed25519 -N '' -C '' -f "$host_key"
+  log "generated an SSH host key"
+fi
+
+# The SSH user, with the password from the Secret (set again at every start, so a changed
+# Secret takes effect on restart).
+if ! id "$SSH_USER" >/dev/null 2>&1; then
+  adduser -D -s /bin/sh "$SSH_USER"
+  log "created user $SSH_USER"
+fi
+printf '%s:%s\n' "$SSH_USER" "$(cat "$SECRETS_DIR/ssh-user/password")" | chpasswd >/dev/null
+
+exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config"
