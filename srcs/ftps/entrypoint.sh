@@ -13,7 +13,8 @@ FTPS_LISTEN_ADDRESS="${FTPS_LISTEN_ADDRESS:-0.0.0.0}"
 FTPS_HOME="${FTPS_HOME:-/var/lib/ftp}"
 FTPS_CONF_DIR="${FTPS_CONF_DIR:-/etc/vsftpd}"
 FTPS_EMPTY_DIR="${FTPS_EMPTY_DIR:-/usr/share/empty}"
-TEMPLATE_DIR="${TEMPLATE_DIR:-/usr/local/share/ftps}"
+# Where the image keeps its templates (ftps/ below it).
+FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 
 log() { echo "ftps-entrypoint: $*" >&2; }
@@ -59,7 +60,7 @@ sed -e "s|@FTPS_PORT@|$FTPS_PORT|g" -e "s|@FTPS_LISTEN_ADDRESS@|$FTPS_LISTEN_ADD
   -e "s|@FTPS_EMPTY_DIR@|$FTPS_EMPTY_DIR|g" -e "s|@FTPS_PASV_ADDRESS@|$FTPS_PASV_ADDRESS|g" \
   -e "s|@FTPS_PASV_MIN_PORT@|$FTPS_PASV_MIN_PORT|g" -e "s|@FTPS_PASV_MAX_PORT@|$FTPS_PASV_MAX_PORT|g" \
   -e "s|@SECRETS_DIR@|$SECRETS_DIR|g" \
-  "$TEMPLATE_DIR/vsftpd.conf.template" > "$FTPS_CONF_DIR/vsftpd.conf"
+  "$FT_SHARE/ftps/vsftpd.conf.template" > "$FTPS_CONF_DIR/vsftpd.conf"
 
 log "user $FTPS_USER, passive ports $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT advertised at $FTPS_PASV_ADDRESS"
 exec vsftpd "$FTPS_CONF_DIR/vsftpd.conf"

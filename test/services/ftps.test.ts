@@ -40,7 +40,7 @@ async function startFtps(name: string, pasvAddress = '127.0.0.1'): Promise<Ftps>
     FTPS_HOME: path.join(dir, 'home'),
     FTPS_CONF_DIR: path.join(dir, name, 'conf'),
     FTPS_EMPTY_DIR: path.join(dir, 'empty'),
-    TEMPLATE_DIR: path.join(SRCS, 'ftps'),
+    FT_SHARE: SRCS,
     SECRETS_DIR: secrets,
   };
   const server = startServer({ name, command: 'sh', args: [path.join(SRCS, 'ftps', 'entrypoint.sh')], env, logFile: path.join(dir, `${name}.log`) });
@@ -66,10 +66,11 @@ beforeAll(async () => {
   secrets = writeSecrets(path.join(dir, 'secrets'), { 'ftps-user': { password } });
   makeTlsPair(path.join(secrets, 'tls'));
   const home = path.join(dir, 'home');
-  // Debian's PAM stack for vsftpd wants a shell listed in /etc/shells.
   const exists = spawnSync('id', [USER]).status === 0;
-  const account = spawnSync(exists ? 'usermod' : 'useradd', exists ? ['-d', home, USER] : ['-M', '-d', home, '-s', '/bin/sh', USER], { encoding: 'utf8' });
+  const account = spawnSync(exists ? 'usermod' : 'useradd', exists ? ['-d', home, USER] : ['-M', '-d', home, '-s', '/usr/sbin/nologin', USER], { encoding: 'utf8' });
   if (account.status !== 0) throw new Error(`cannot prepare user ${USER}: ${account.stderr}`);
+  // Our PAM service file, where the image installs it (PAM reads services from /etc/pam.d only).
+  fs.copyFileSync(path.join(SRCS, 'ftps', 'pam-ft-services-ftps'), '/etc/pam.d/ft-services-ftps');
   ftps = await startFtps('vsftpd');
 });
 
