@@ -15,6 +15,7 @@
  */
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ServiceName, StackConfig, StatefulService, STATEFUL_SERVICES } from './config';
 import { SecretSpec, secretMountPath } from './secrets';
@@ -117,7 +118,7 @@ export class StackService extends Construct {
   readonly container: kplus.Container;
   /** The Service in front of the pods, when the ports are exposed. */
   readonly service?: kplus.Service;
-  readonly claim?: kplus.PersistentVolumeClaim;
+  readonly claim?: k8s.KubePersistentVolumeClaim;
   /** The ports, as given. */
   readonly ports: readonly ContainerPort[];
 
@@ -196,13 +197,17 @@ export class StackService extends Construct {
     }
 
     if (props.dataPath !== undefined) {
-      this.claim = new kplus.PersistentVolumeClaim(this, 'Data', {
+      // The L1 class: cdk8s-plus serializes a claim's size as whole Gi only, so 256Mi would not synth.
+      this.claim = new k8s.KubePersistentVolumeClaim(this, 'Data', {
         metadata: { name: `${name}-data`, labels },
-        accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
-        storage: parseQuantity(config.storage.sizes[name as StatefulService]),
-        storageClassName: config.storage.storageClass,
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: k8s.Quantity.fromString(config.storage.sizes[name as StatefulService]) } },
+          storageClassName: config.storage.storageClass,
+        },
       });
-      this.container.mount(props.dataPath, kplus.Volume.fromPersistentVolumeClaim(this, 'DataVolume', this.claim, { name: 'data' }));
+      const claim = kplus.PersistentVolumeClaim.fromClaimName(this, 'DataClaim', this.claim.name);
+      this.container.mount(props.dataPath, kplus.Volume.fromPersistentVolumeClaim(this, 'DataVolume', claim, { name: 'data' }));
     }
 
     const exposure = props.exposure ?? 'ClusterIP';
@@ -270,9 +275,3 @@ function toProbe(check: HealthCheck, options: { periodSeconds: Duration; failure
     });
 }
 
-/** Turns a validated quantity such as `512Mi` or `1Gi` into a cdk8s Size. */
-function parseQuantity(quantity: string): Size {
-  const match = /^([0-9]+)(Mi|Gi)$/.exec(quantity);
-  if (match === null) throw new Error(`storage size ${quantity} passed validation but is not whole Mi or Gi`);
-  return match[2] === 'Gi' ? Size.gibibytes(Number(match[1])) : Size.mebibytes(Number(match[1]));
-}

@@ -9,11 +9,13 @@ import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from '../imports/metallb.io';
 import { StackConfig } from './config';
 import { Ftps } from './ftps';
+import { Grafana } from './grafana';
 import { InfluxDb } from './influxdb';
 import { MySql } from './mysql';
 import { Nginx } from './nginx';
 import { PhpMyAdmin } from './phpmyadmin';
 import { stackSecrets } from './secrets';
+import { Telegraf } from './telegraf';
 import { selectorLabels, STACK_NAME, StackService } from './stack-service';
 import { WordPress } from './wordpress';
 
@@ -76,9 +78,13 @@ export class StackChart extends Chart {
     const nginx = new Nginx(this, 'Nginx', { config, secrets, phpMyAdmin });
     const ftps = new Ftps(this, 'Ftps', { config, secrets });
     const influxdb = new InfluxDb(this, 'InfluxDb', { config, secrets });
-    this.services = [nginx, wordpress, mysql, phpMyAdmin, ftps, influxdb];
+    const telegraf = new Telegraf(this, 'Telegraf', { config, secrets, influxdb });
+    const monitored = [nginx, wordpress, mysql, phpMyAdmin, ftps, influxdb, telegraf];
+    const grafana = new Grafana(this, 'Grafana', { config, secrets, influxdb, monitored });
+    this.services = [...monitored, grafana];
 
     allowOnlyFrom(this, mysql, [wordpress, phpMyAdmin]);
+    allowOnlyFrom(this, influxdb, [grafana, telegraf]);
   }
 }
 

@@ -258,6 +258,48 @@ describe('K7 telegraf', () => {
   });
 });
 
+describe('S9 B3 monitoring wiring', () => {
+  const configMap = (name: string) => named(objects, 'ConfigMap', name).data;
+
+  test('S9 Grafana\'s datasource points at the influxdb Service with the read-only user, the password only as a file reference', () => {
+    const datasource = configMap('grafana-datasources')['influxdb.yaml'];
+    expect(datasource).toContain('url: http://influxdb:8086');
+    expect(datasource).toContain('user: grafana');
+    expect(datasource).toContain('password: $__file{/run/secrets/influxdb-grafana/password}');
+    expect(mounts('grafana')['/run/secrets/influxdb-grafana']).toBeDefined();
+  });
+
+  test('S9 B3 Grafana gets one provisioned dashboard per service of the chart, itself included', () => {
+    const files = Object.keys(configMap('grafana-dashboards')).sort();
+    expect(files).toEqual(workloads(objects).map((w) => `ft-${w.metadata.name}.json`).sort());
+    expect(files).toHaveLength(SERVICE_NAMES.length);
+    expect(mounts('grafana')['/etc/grafana/dashboards']).toMatchObject({ readOnly: true });
+    expect(mounts('grafana')['/etc/grafana/provisioning/datasources']).toMatchObject({ readOnly: true });
+    expect(mounts('grafana')['/etc/grafana/provisioning/dashboards']).toMatchObject({ readOnly: true });
+  });
+
+  test('K7 telegraf reads the kubelet of its own node and writes to the influxdb Service with the writer\'s Secret', () => {
+    expect(env('telegraf')).toEqual({
+      INFLUXDB_URL: 'http://influxdb:8086', INFLUXDB_DB: 'telegraf', INFLUXDB_WRITE_USER: 'telegraf',
+      INFLUXDB_WRITE_PASSWORD: { secretKeyRef: { name: 'influxdb-telegraf', key: 'password' } },
+      HOST_IP: { fieldRef: { fieldPath: 'status.hostIP' } }, NODE_NAME: { fieldRef: { fieldPath: 'spec.nodeName' } },
+    });
+    expect(mounts('telegraf')['/etc/telegraf']).toMatchObject({ readOnly: true });
+    expect(configMap('telegraf-config')['telegraf.conf']).toContain('[[outputs.influxdb]]');
+  });
+
+  test('K7 only telegraf gets a service-account token, bound to read kubelet stats cluster-wide and pods in the namespace', () => {
+    const withToken = workloads(objects).filter((w) => w.spec.template.spec.automountServiceAccountToken !== false).map((w) => w.metadata.name);
+    expect(withToken).toEqual(['telegraf']);
+    expect(workload('telegraf').spec.template.spec.serviceAccountName).toBe('telegraf');
+    const clusterRole = named(objects, 'ClusterRole', 'ft-services-telegraf');
+    expect(clusterRole.metadata.namespace).toBeUndefined();
+    expect(clusterRole.rules).toEqual([{ apiGroups: [''], resources: ['nodes/stats', 'nodes/proxy'], verbs: ['get'] }]);
+    expect(named(objects, 'ClusterRoleBinding', 'ft-services-telegraf').subjects).toEqual([{ kind: 'ServiceAccount', name: 'telegraf', namespace: 'ft-services' }]);
+    expect(named(objects, 'RoleBinding', 'telegraf').roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'telegraf' });
+  });
+});
+
 describe('B7 portability', () => {
   test('B7 an image registry prefix and per-service tags reach every image', () => {
     const moved = synth({ images: { registry: 'registry.example.com/ft/', tag: '1.2.3', tags: { mysql: 'abc123' } } }).charts['ft-services'];
