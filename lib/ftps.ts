@@ -1,12 +1,7 @@
 import { Construct } from 'constructs';
-import { StackConfig } from './config';
-import { StackSecrets } from './secrets';
-import { StackService } from './stack-service';
+import { StackService, StackServiceContext } from './stack-service';
 
-export interface FtpsProps {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
-}
+export type FtpsProps = StackServiceContext;
 
 /**
  * vsftpd with TLS required (S8). Every passive data port is a port of the Service as well as of the

@@ -1,14 +1,11 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { StackConfig } from './config';
 import { InfluxDb } from './influxdb';
 import { dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning } from './monitoring/dashboards';
-import { secretMountPath, StackSecrets } from './secrets';
-import { serviceLabels, StackService } from './stack-service';
+import { secretMountPath } from './secrets';
+import { serviceLabels, StackService, StackServiceContext } from './stack-service';
 
-export interface GrafanaProps {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
+export interface GrafanaProps extends StackServiceContext {
   /** The datasource, provisioned with Grafana's read-only InfluxDB user. */
   readonly influxdb: InfluxDb;
   /** The services that get a dashboard each, besides Grafana itself (B3). */

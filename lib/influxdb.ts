@@ -1,12 +1,7 @@
 import { Construct } from 'constructs';
-import { StackConfig } from './config';
-import { StackSecrets } from './secrets';
-import { StackService } from './stack-service';
+import { StackService, StackServiceContext } from './stack-service';
 
-export interface InfluxDbProps {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
-}
+export type InfluxDbProps = StackServiceContext;
 
 /** InfluxDB 1.x, where telegraf writes and Grafana reads: cluster-internal (S12), data on its volume (S10). */
 export class InfluxDb extends StackService {

@@ -1,12 +1,7 @@
 import { Construct } from 'constructs';
-import { StackConfig } from './config';
-import { StackSecrets } from './secrets';
-import { StackService } from './stack-service';
+import { StackService, StackServiceContext } from './stack-service';
 
-export interface MySqlProps {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
-}
+export type MySqlProps = StackServiceContext;
 
 /** MariaDB for WordPress: reachable inside the cluster only (S12), data on its volume (S10). */
 export class MySql extends StackService {

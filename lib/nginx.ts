@@ -1,12 +1,8 @@
 import { Construct } from 'constructs';
-import { StackConfig } from './config';
 import { PhpMyAdmin } from './phpmyadmin';
-import { StackSecrets } from './secrets';
-import { StackService } from './stack-service';
+import { StackService, StackServiceContext } from './stack-service';
 
-export interface NginxProps {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
+export interface NginxProps extends StackServiceContext {
   /** Served as a reverse proxy under /phpmyadmin/. */
   readonly phpMyAdmin: PhpMyAdmin;
 }

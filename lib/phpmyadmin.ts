@@ -1,12 +1,8 @@
 import { Construct } from 'constructs';
-import { StackConfig } from './config';
 import { MySql } from './mysql';
-import { StackSecrets } from './secrets';
-import { StackService } from './stack-service';
+import { StackService, StackServiceContext } from './stack-service';
 
-export interface PhpMyAdminProps {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
+export interface PhpMyAdminProps extends StackServiceContext {
   /** The database it administers. */
   readonly mysql: MySql;
 }

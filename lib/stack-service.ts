@@ -18,7 +18,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ServiceName, StackConfig, StatefulService, STATEFUL_SERVICES } from './config';
-import { SecretSpec, secretMountPath } from './secrets';
+import { SecretSpec, secretMountPath, StackSecrets } from './secrets';
 
 /** The name shared by every object of the stack (the `app.kubernetes.io/instance` and `part-of` label). */
 export const STACK_NAME = 'ft-services';
@@ -38,6 +38,12 @@ export interface ContainerPort {
 }
 
 export type Exposure = 'LoadBalancer' | 'ClusterIP' | 'none';
+
+/** What every service construct is given: the stack's configuration and its Secrets. */
+export interface StackServiceContext {
+  readonly config: StackConfig;
+  readonly secrets: StackSecrets;
+}
 
 export interface StackServiceProps {
   readonly config: StackConfig;

@@ -3,15 +3,11 @@ import { JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { StackConfig } from './config';
 import { InfluxDb } from './influxdb';
 import { PolicyRule, TELEGRAF_CONFIG_FILE, TELEGRAF_CONFIG_PATH, TELEGRAF_ENV, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from './monitoring/telegraf';
-import { StackSecrets } from './secrets';
-import { serviceLabels, STACK_NAME, StackService } from './stack-service';
+import { serviceLabels, STACK_NAME, StackService, StackServiceContext } from './stack-service';
 
-export interface TelegrafProps {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
+export interface TelegrafProps extends StackServiceContext {
   /** Where the metrics are written. */
   readonly influxdb: InfluxDb;
 }

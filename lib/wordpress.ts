@@ -1,12 +1,8 @@
 import { Construct } from 'constructs';
-import { StackConfig } from './config';
 import { MySql } from './mysql';
-import { StackSecrets } from './secrets';
-import { StackService } from './stack-service';
+import { StackService, StackServiceContext } from './stack-service';
 
-export interface WordPressProps {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
+export interface WordPressProps extends StackServiceContext {
   /** The database WordPress stores its site in. */
   readonly mysql: MySql;
 }
