@@ -1,0 +1,54 @@
+#!/bin/sh
+# phpMyAdmin (S6): nginx over TLS on 5000 and php-fpm, both under run-together, which exits as
+# soon as either dies so that Kubernetes restarts the container (S11). The configs are rendered
+# from the environment; config.inc.php itself is static and reads the environment at run time.
+set -eu
+
+: "${PMA_HOST:?PMA_HOST is required}"
+: "${PMA_PORT:?PMA_PORT is required}"
+# Alpine paths and the container's port by default; the host tests (B5) point them at Debian's
+# php-fpm, a scratch copy of Debian's phpMyAdmin and loopback ports.
+SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+PMA_LISTEN="${PMA_LISTEN:-5000}"
+PMA_ROOT="${PMA_ROOT:-/usr/share/webapps/phpmyadmin}"
+PMA_TEMP_DIR="${PMA_TEMP_DIR:-/tmp/phpmyadmin}"
+NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
+NGINX_USER="${NGINX_USER:-nginx}"
+NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
+PHP_FPM_BIN="${PHP_FPM_BIN:-php-fpm83}"
+PHP_FPM_CONF="${PHP_FPM_CONF:-/etc/php83/php-fpm.conf}"
+PHP_FPM_LISTEN="${PHP_FPM_LISTEN:-127.0.0.1:9000}"
+PHP_FPM_USER="${PHP_FPM_USER:-nobody}"
+HEALTHZ_PHP="${HEALTHZ_PHP:-/var/www/healthz/healthz.php}"
+COMMON_DIR="${COMMON_DIR:-/usr/local/share/ft-services/common}"
+TEMPLATE_DIR="${TEMPLATE_DIR:-/usr/local/share/ft-services/phpmyadmin}"
+
+log() { echo "phpmyadmin-entrypoint: $*" >&2; }
+fail() { log "$*"; exit 1; }
+
+case "$PMA_PORT" in
+  '' | *[!0-9]*) fail "PMA_PORT '$PMA_PORT' is not a port number" ;;
+esac
+for file in tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret; do
+  [ -s "$SECRETS_DIR/$file" ] || fail "missing secret file $SECRETS_DIR/$file"
+done
+
+# render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
+# PMA_PORT, PMA_TEMP_DIR and SECRETS_DIR through php-fpm.
+export PMA_HOST PMA_PORT SECRETS_DIR PMA_LISTEN PMA_ROOT PMA_TEMP_DIR NGINX_USER NGINX_RUN_DIR \
+  PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
+
+mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"
+# phpMyAdmin caches compiled templates there; only php-fpm's user needs it.
+chown "$PHP_FPM_USER" "$PMA_TEMP_DIR"
+chmod 0700 "$PMA_TEMP_DIR"
+
+render-template "$COMMON_DIR/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
+render-template "$COMMON_DIR/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"
+render-template "$COMMON_DIR/nginx-php.conf.template" "$NGINX_CONF_DIR/php.conf"
+# Alpine's stock vhost (404 on port 80) has no place here.
+rm -f "$NGINX_CONF_DIR/http.d/default.conf"
+render-template "$TEMPLATE_DIR/nginx-phpmyadmin.conf.template" "$NGINX_CONF_DIR/http.d/phpmyadmin.conf"
+render-template "$COMMON_DIR/php-fpm.conf.template" "$PHP_FPM_CONF"
+
+exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF"

@@ -1,0 +1,93 @@
+/**
+ * The phpMyAdmin container (S6) and the nginx container's /phpmyadmin/ reverse proxy in front of
+ * it (S7): our entrypoints, templates and config.inc.php run by Debian's nginx, php-fpm 8.2 and
+ * phpMyAdmin, logging in to our MySQL entrypoint's MariaDB, all on loopback (B5).
+ */
+import { httpRequest } from '../../lib/probes/http';
+import { phpMyAdminLogin, phpMyAdminLoginPage } from '../../lib/probes/phpmyadmin';
+import { ProbeResult } from '../../lib/probes/probe';
+import { stopAll, waitFor } from './support/harness';
+import { MysqlDatabase, startScratchMysql } from './support/mysql';
+import { childPids, createSshUser, NginxContainer, removeUser, startNginxContainer } from './support/nginx';
+import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
+import * as fs from 'fs';
+
+function expectOk(result: ProbeResult): void {
+  expect({ ok: result.ok, title: result.title, detail: result.detail }).toEqual({ ok: true, title: result.title, detail: result.detail });
+}
+
+let mysql: MysqlDatabase;
+let pma: PhpMyAdminContainer;
+let nginx: NginxContainer;
+let proxied: string;
+let sshUser: string;
+
+beforeAll(async () => {
+  mysql = await startScratchMysql('pma-mysql');
+  pma = await startPhpMyAdminContainer(mysql);
+  sshUser = createSshUser();
+  nginx = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${pma.port}` }, sshUser);
+  proxied = `https://127.0.0.1:${nginx.httpsPort}/phpmyadmin/`;
+});
+
+afterAll(async () => {
+  await stopAll();
+  if (sshUser) removeUser(sshUser);
+});
+
+test('S6 phpMyAdmin serves its login page and all its assets directly over TLS', async () => {
+  expectOk(await phpMyAdminLoginPage('S6', pma.url, { ca: pma.cert }));
+});
+
+test('S6 logging in directly with the MySQL credentials works and stays on https://IP:port/', async () => {
+  expectOk(await phpMyAdminLogin('S6', pma.url, mysql.user, mysql.password, { ca: pma.cert }));
+});
+
+test('S6 a wrong password is refused', async () => {
+  const result = await phpMyAdminLogin('S6', pma.url, mysql.user, `${mysql.password}x`, { ca: pma.cert });
+  expect(result.ok).toBe(false);
+  expect(result.detail).toContain('still on the login page');
+});
+
+test('S7 through nginx, the login page and all its assets load under /phpmyadmin/', async () => {
+  expectOk(await phpMyAdminLoginPage('S7', proxied, { ca: nginx.cert }));
+});
+
+test('S7 through nginx, logging in works and every redirect stays under https://…/phpmyadmin/', async () => {
+  const result = await phpMyAdminLogin('S7', proxied, mysql.user, mysql.password, { ca: nginx.cert });
+  expectOk(result);
+  expect(result.detail).toContain(`redirects: ${proxied}index.php`);
+});
+
+test('S7 behind nginx, phpMyAdmin scopes its cookies to /phpmyadmin/ and marks them secure', async () => {
+  const reply = await httpRequest(proxied, { ca: nginx.cert });
+  const cookies = reply.headers['set-cookie'] ?? [];
+  expect(cookies.length).toBeGreaterThan(0);
+  for (const cookie of cookies) expect(cookie).toMatch(/; path=\/phpmyadmin\/;.*secure/);
+});
+
+test('S6 phpMyAdmin\'s internals and config file are not served', async () => {
+  for (const internal of ['libraries/vendor_config.php', 'config.inc.php', 'templates/login/form.twig']) {
+    expect([internal, (await httpRequest(`${pma.url}${internal}`, { ca: pma.cert })).status]).toEqual([internal, 403]);
+  }
+});
+
+test('K1 /healthz.php answers 200 ok through nginx and php-fpm', async () => {
+  const reply = await httpRequest(`${pma.url}healthz.php`, { ca: pma.cert });
+  expect([reply.status, reply.body]).toEqual([200, 'ok\n']);
+});
+
+test('K1 /healthz.php stays 200 while MySQL is down, while the login fails', async () => {
+  await mysql.server.stop();
+  const reply = await httpRequest(`${pma.url}healthz.php`, { ca: pma.cert });
+  expect([reply.status, reply.body]).toEqual([200, 'ok\n']);
+  expect((await phpMyAdminLogin('S6', pma.url, mysql.user, mysql.password, { ca: pma.cert })).ok).toBe(false);
+});
+
+test('S11 killing php-fpm stops nginx and the container exits non-zero', async () => {
+  const children = childPids(pma.server.pid);
+  expect(children.has('nginx') && children.has('php-fpm8.2')).toBe(true);
+  process.kill(children.get('php-fpm8.2') as number, 'SIGKILL');
+  expect(await pma.server.waitForExit(15000)).not.toBe(0);
+  await waitFor('nginx gone', () => !fs.existsSync(`/proc/${children.get('nginx')}`), 5000);
+});

@@ -1,0 +1,81 @@
+/**
+ * Our phpMyAdmin image's entrypoint (srcs/phpmyadmin/entrypoint.sh) run with Debian's nginx,
+ * php-fpm 8.2 and phpMyAdmin on loopback ports (requirement B5). Debian's phpMyAdmin is copied to
+ * a scratch folder (`cp -rL`: its JS vendor files are relative symlinks) and pointed at OUR
+ * config.inc.php, where Alpine's package has a symlink to /etc/phpmyadmin/config.inc.php.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { httpRequest } from '../../../lib/probes/http';
+
+export const PMA_ENTRYPOINT = path.join(SRCS, 'phpmyadmin', 'entrypoint.sh');
+const DEBIAN_PMA = '/usr/share/phpmyadmin';
+const PHP_FPM = 'php-fpm8.2';
+
+export function requirePhpMyAdmin(): void {
+  for (const command of ['nginx', PHP_FPM, 'openssl']) {
+    if (!haveCommand(command)) throw new Error(`${command} not found: install nginx, php8.2-fpm, php8.2-mysql, openssl (.ci/install-host-packages)`);
+  }
+  if (!fs.existsSync(path.join(DEBIAN_PMA, 'index.php'))) throw new Error(`${DEBIAN_PMA} not found: install phpmyadmin (.ci/install-host-packages)`);
+}
+
+export interface PhpMyAdminContainer {
+  readonly dir: string;
+  readonly server: Server;
+  readonly port: number;
+  /** `https://127.0.0.1:<port>/` */
+  readonly url: string;
+  readonly cert: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Starts our phpMyAdmin container's entrypoint against `database` and waits for /healthz.php. */
+export async function startPhpMyAdminContainer(database: { host: string; port: number }): Promise<PhpMyAdminContainer> {
+  requirePhpMyAdmin();
+  const dir = scratchDir('phpmyadmin');
+  const root = path.join(dir, 'root');
+  run('cp', ['-rL', DEBIAN_PMA, root]);
+  // Debian hard-wires its config file and temp folder here; point them at ours.
+  const vendorConfig = path.join(root, 'libraries', 'vendor_config.php');
+  const tempDir = path.join(dir, 'tmp');
+  const patched = fs.readFileSync(vendorConfig, 'utf8')
+    .replace("'/etc/phpmyadmin/config.inc.php'", `'${path.join(SRCS, 'phpmyadmin', 'config.inc.php')}'`)
+    .replace("'/var/lib/phpmyadmin/tmp/'", `'${tempDir}/'`);
+  if (!patched.includes(path.join(SRCS, 'phpmyadmin', 'config.inc.php'))) throw new Error(`${vendorConfig}: configFile not found, cannot point it at our config`);
+  fs.writeFileSync(vendorConfig, patched);
+
+  const secrets = path.join(dir, 'secrets');
+  const cert = fs.readFileSync(makeTlsPair(path.join(secrets, 'tls')).cert, 'utf8');
+  writeSecrets(secrets, { phpmyadmin: { 'blowfish-secret': randomSecret(24) } });
+  const port = await freePort();
+  const env = {
+    PATH: `${path.join(SRCS, 'common')}:${process.env.PATH}`,
+    PMA_HOST: database.host,
+    PMA_PORT: String(database.port),
+    SECRETS_DIR: secrets,
+    PMA_LISTEN: `127.0.0.1:${port}`,
+    PMA_ROOT: root,
+    PMA_TEMP_DIR: tempDir,
+    NGINX_CONF_DIR: path.join(dir, 'nginx'),
+    // Debian has no `nginx` user.
+    NGINX_USER: 'www-data',
+    NGINX_RUN_DIR: path.join(dir, 'run'),
+    PHP_FPM_BIN: PHP_FPM,
+    PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
+    PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
+    PHP_FPM_USER: 'nobody',
+    HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
+    COMMON_DIR: path.join(SRCS, 'common'),
+    TEMPLATE_DIR: path.join(SRCS, 'phpmyadmin'),
+  };
+  const server = startServer({ name: 'phpmyadmin container', command: 'sh', args: [PMA_ENTRYPOINT], env, logFile: path.join(dir, 'phpmyadmin.log') });
+  const url = `https://127.0.0.1:${port}/`;
+  await waitFor('phpmyadmin /healthz.php', async () => {
+    if (!server.running) throw new Error('exited');
+    return (await httpRequest(`${url}healthz.php`, { ca: cert, timeoutMs: 2000 })).status === 200;
+  }, 30000).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- phpmyadmin container log ---\n${server.log()}`);
+  });
+  return { dir, server, port, url, cert, env };
+}
