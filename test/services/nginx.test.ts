@@ -11,7 +11,7 @@ import * as path from 'path';
 import { httpRedirect, httpRequest, httpsPage, tlsHandshake } from '../../lib/probes/http';
 import { ProbeResult } from '../../lib/probes/probe';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
-import { freePort, makeTlsPair, run, scratchDir, stopAll, waitFor } from './support/harness';
+import { crash, freePort, makeTlsPair, run, scratchDir, stopAll, waitFor } from './support/harness';
 import { childPids, createSshUser, NginxContainer, nginxHealthcheck, removeUser, startNginxContainer } from './support/nginx';
 
 function expectOk(result: ProbeResult): void {
@@ -145,7 +145,7 @@ describe('with a host key from the ssh-host-keys Secret', () => {
     const children = childPids(keyed.server.pid);
     // (run-together's one-second `sleep` ticker is a child too.)
     expect(children.has('nginx') && children.has('sshd')).toBe(true);
-    process.kill(children.get('nginx') as number, 'SIGKILL');
+    crash(children.get('nginx') as number);
     expect(await keyed.server.waitForExit(15000)).not.toBe(0);
     await waitFor('sshd gone', () => !fs.existsSync(`/proc/${children.get('sshd')}`), 5000);
   });
@@ -166,7 +166,7 @@ describe('without an ssh-host-keys Secret', () => {
     users.push(createSshUser());
     const victim = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}` }, users[users.length - 1]);
     const children = childPids(victim.server.pid);
-    process.kill(children.get('sshd') as number, 'SIGKILL');
+    crash(children.get('sshd') as number);
     expect(await victim.server.waitForExit(15000)).not.toBe(0);
     await waitFor('nginx gone', () => !fs.existsSync(`/proc/${children.get('nginx')}`), 5000);
 

@@ -6,7 +6,7 @@
 import { httpRequest } from '../../lib/probes/http';
 import { phpMyAdminLogin, phpMyAdminLoginPage } from '../../lib/probes/phpmyadmin';
 import { ProbeResult } from '../../lib/probes/probe';
-import { stopAll, waitFor } from './support/harness';
+import { crash, stopAll, waitFor } from './support/harness';
 import { MysqlDatabase, startScratchMysql } from './support/mysql';
 import { childPids, createSshUser, NginxContainer, removeUser, startNginxContainer } from './support/nginx';
 import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
@@ -87,7 +87,7 @@ test('K1 /healthz.php stays 200 while MySQL is down, while the login fails', asy
 test('S11 killing php-fpm stops nginx and the container exits non-zero', async () => {
   const children = childPids(pma.server.pid);
   expect(children.has('nginx') && children.has('php-fpm8.2')).toBe(true);
-  process.kill(children.get('php-fpm8.2') as number, 'SIGKILL');
+  crash(children.get('php-fpm8.2') as number);
   expect(await pma.server.waitForExit(15000)).not.toBe(0);
   await waitFor('nginx gone', () => !fs.existsSync(`/proc/${children.get('nginx')}`), 5000);
 });

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
-import { freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
+import { crash, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
 import { mysqlQuery } from './support/mysql';
 import { ENTRYPOINT, fetchInsecure, startEntrypoint, startWordpress, WordpressSite } from './support/wordpress';
 
@@ -102,7 +102,7 @@ test('S11 when php-fpm dies, the container\'s init exits non-zero (so Kubernetes
     .trim().split('\n').map((line) => line.trim().split(/\s+/));
   const fpm = children.find(([, comm]) => comm.startsWith('php-fpm'));
   expect(fpm).toBeDefined();
-  process.kill(Number(fpm![0]), 'SIGKILL');
+  crash(Number(fpm![0]));
   expect(await site.server.waitForExit(20000)).not.toBe(0);
 });
 

@@ -106,14 +106,34 @@ export class Server {
     return fs.existsSync(this.options.logFile) ? fs.readFileSync(this.options.logFile, 'utf8') : '';
   }
 
-  /** Sends `signal` and waits until the process is gone (SIGKILL after `graceMs`). */
+  /**
+   * Sends `signal` and waits until the process is gone (SIGKILL after `graceMs`), then kills whatever
+   * it left behind in its session: a daemon's workers outlive a master killed by a test (S11).
+   */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10000): Promise<void> {
-    if (!this.running) return;
-    this.child.kill(signal);
-    const timer = setTimeout(() => { if (this.running) this.child.kill('SIGKILL'); }, graceMs);
-    await this.exited;
-    clearTimeout(timer);
-    running.delete(this);
+    if (this.running) {
+      this.child.kill(signal);
+      const timer = setTimeout(() => { if (this.running) this.child.kill('SIGKILL'); }, graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.killLeftovers();
+    started.delete(this);
+  }
+
+  /** SIGKILLs every process still in this server's session (it was started with setsid). */
+  private killLeftovers(): void {
+    const sessions = spawnSync('ps', ['-eo', 'pid=,sid='], { encoding: 'utf8' }).stdout ?? '';
+    for (const line of sessions.split('\n')) {
+      const [pid, sid] = line.trim().split(/\s+/).map(Number);
+      if (sid === this.pid && pid !== process.pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
   }
 
   /** Resolves with the exit code when the process ends by itself within `timeoutMs`. */
@@ -130,14 +150,17 @@ export class Server {
       // A pending timer would keep jest alive after the tests.
       clearTimeout(timer);
     }
-    running.delete(this);
     return this.exitCode ?? null;
   }
 }
 
-const running = new Set<Server>();
+/** Every server started and not yet stopped (its session may still hold processes). */
+const started = new Set<Server>();
 
-/** Starts a long-running server in the foreground of its own process (never daemonized). */
+/**
+ * Starts a long-running server in the foreground of its own process (never daemonized), in a
+ * session of its own so that `stop` can find everything it started.
+ */
 export function startServer(options: ServerOptions): Server {
   fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = fs.openSync(options.logFile, 'a');
@@ -145,16 +168,45 @@ export function startServer(options: ServerOptions): Server {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', log, log],
+    detached: true,
   });
   fs.closeSync(log);
   const server = new Server(options, child);
-  running.add(server);
+  started.add(server);
   return server;
 }
 
-/** Stops every server still running: call it in `afterAll`. */
+/** Processes a simulated crash orphaned, killed by `stopAll`. */
+const orphans = new Set<number>();
+
+/** The PIDs of every process below `pid`, children first. */
+function descendants(pid: number): number[] {
+  const children = (spawnSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).stdout ?? '')
+    .split('\n').map((line) => Number(line.trim())).filter((child) => child > 0);
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+/**
+ * Simulates a daemon crash (S11): SIGKILLs `pid`. In a container, the processes it orphans (php-fpm
+ * or nginx workers) die with the container; here `stopAll` kills them. php-fpm starts a session of
+ * its own, so they cannot be found from the server's session afterwards.
+ */
+export function crash(pid: number): void {
+  for (const orphan of descendants(pid)) orphans.add(orphan);
+  process.kill(pid, 'SIGKILL');
+}
+
+/** Stops every server started, and what it or a crash left behind: call it in `afterAll`. */
 export async function stopAll(): Promise<void> {
-  await Promise.all([...running].map((server) => server.stop()));
+  await Promise.all([...started].map((server) => server.stop()));
+  for (const orphan of orphans) {
+    try {
+      process.kill(orphan, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  orphans.clear();
 }
 
 /** Runs a short command to completion; throws with its output when it fails. */
