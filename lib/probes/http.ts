@@ -54,6 +54,39 @@ export function httpRequest(url: string, options: HttpRequestOptions = {}): Prom
   });
 }
 
+/**
+ * The cookies of one visit to one site (all under one base URL, so paths are not tracked); expired
+ * cookies are dropped, as a browser does.
+ */
+export class CookieJar {
+  private readonly values = new Map<string, string>();
+
+  constructor(initial: Readonly<Record<string, string>> = {}) {
+    for (const [name, value] of Object.entries(initial)) this.values.set(name, value);
+  }
+
+  store(reply: HttpReply): void {
+    for (const line of reply.headers['set-cookie'] ?? []) {
+      const [pair, ...attributes] = line.split(';').map((part) => part.trim());
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq);
+      const expired = attributes.some((attribute) => /^max-age=(0|-\d+)$/i.test(attribute))
+        || attributes.some((attribute) => /^expires=/i.test(attribute) && Date.parse(attribute.slice(8)) < Date.now());
+      if (expired) this.values.delete(name);
+      else this.values.set(name, pair.slice(eq + 1));
+    }
+  }
+
+  names(): string[] {
+    return [...this.values.keys()];
+  }
+
+  header(): string {
+    return [...this.values].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+}
+
 /** `url` answers `expectedStatus` with exactly `expectedLocation` in its Location header. */
 export function httpRedirect(requirement: string, url: string, expectedStatus: number, expectedLocation: string, trust: Trust = {}): Promise<ProbeResult> {
   return probe(requirement, `${url} answers ${expectedStatus} to ${expectedLocation}`, async () => {

@@ -4,30 +4,8 @@
  * leaving the base URL (the classic sub-path failure, pitfalls 6). `baseUrl` ends with `/`, e.g.
  * `https://IP:5000/` or `https://IP/phpmyadmin/`.
  */
-import { httpRequest, HttpReply, Trust } from './http';
+import { CookieJar, httpRequest, Trust } from './http';
 import { expectThat, probe, ProbeResult } from './probe';
-
-/** The cookies of one phpMyAdmin visit (all under one base URL, so paths are not tracked). */
-class CookieJar {
-  private readonly values = new Map<string, string>();
-
-  store(reply: HttpReply): void {
-    for (const line of reply.headers['set-cookie'] ?? []) {
-      const [pair, ...attributes] = line.split(';').map((part) => part.trim());
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq);
-      const expired = attributes.some((attribute) => /^max-age=(0|-\d+)$/i.test(attribute))
-        || attributes.some((attribute) => /^expires=/i.test(attribute) && Date.parse(attribute.slice(8)) < Date.now());
-      if (expired) this.values.delete(name);
-      else this.values.set(name, pair.slice(eq + 1));
-    }
-  }
-
-  header(): string {
-    return [...this.values].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
 
 function attribute(tag: string, name: string): string | undefined {
   const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
