@@ -300,6 +300,42 @@ describe('S9 B3 monitoring wiring', () => {
   });
 });
 
+describe('K3 tunable settings come from the typed configuration', () => {
+  test('K3 users, names and titles a user may tune reach the containers from the stack config, not from the images', () => {
+    const tuned = synth({
+      wordpress: { title: 'My site', users: [
+        { login: 'boss', role: 'administrator', email: 'boss@example.org' },
+        { login: 'writer', role: 'author', email: 'writer@example.org' },
+        { login: 'reader', role: 'subscriber', email: 'reader@example.org' },
+      ] },
+      ftps: { user: 'files' }, ssh: { user: 'operator' },
+      mysql: { database: 'blog', user: 'blogger' },
+      influxdb: { database: 'metrics', adminUser: 'root_', writeUser: 'writer', readUser: 'reader' },
+      grafana: { adminUser: 'grafadmin' },
+    }).charts['ft-services'];
+    const envOf = (name: string) => Object.fromEntries(containersOf(named(tuned, workloads(tuned).find((w) => w.metadata.name === name).kind, name))[0].env
+      .map((e: Manifest) => [e.name, e.value ?? e.valueFrom]));
+    expect(envOf('wordpress')).toMatchObject({ WORDPRESS_TITLE: 'My site', WORDPRESS_DB_NAME: 'blog', WORDPRESS_DB_USER: 'blogger',
+      WORDPRESS_USERS: 'boss:administrator:boss@example.org writer:author:writer@example.org reader:subscriber:reader@example.org' });
+    expect(envOf('mysql')).toEqual({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger' });
+    expect(envOf('ftps')).toMatchObject({ FTPS_USER: 'files' });
+    expect(envOf('nginx')).toMatchObject({ SSH_USER: 'operator' });
+    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader' });
+    expect(envOf('telegraf')).toMatchObject({ INFLUXDB_DB: 'metrics', INFLUXDB_WRITE_USER: 'writer' });
+    expect(envOf('grafana')).toEqual({ GRAFANA_ADMIN_USER: 'grafadmin' });
+    const datasource = named(tuned, 'ConfigMap', 'grafana-datasources').data['influxdb.yaml'];
+    expect(datasource).toContain('dbName: metrics');
+    expect(datasource).toContain('user: reader');
+  });
+
+  test('K3 K5 per-service resources come from the stack config', () => {
+    const tuned = synth({ resources: { mysql: { cpuRequestMillis: 200, memoryLimitMebibytes: 1024 } } }).charts['ft-services'];
+    expect(containersOf(named(tuned, 'Deployment', 'mysql'))[0].resources).toEqual({
+      requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1024Mi' },
+    });
+  });
+});
+
 describe('B7 portability', () => {
   test('B7 an image registry prefix and per-service tags reach every image', () => {
     const moved = synth({ images: { registry: 'registry.example.com/ft/', tag: '1.2.3', tags: { mysql: 'abc123' } } }).charts['ft-services'];

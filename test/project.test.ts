@@ -1,0 +1,40 @@
+/** D1: the project has the layout of `cdk8s init typescript-app`, on the pinned toolchain. */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const allDependencies: Record<string, string> = { ...pkg.dependencies, ...pkg.devDependencies };
+
+test('D1 the top level has the cdk8s app layout', () => {
+  for (const entry of ['package.json', 'package-lock.json', 'cdk8s.yaml', 'tsconfig.json', 'main.ts', 'lib', 'imports', 'dist', 'test']) {
+    expect(fs.existsSync(path.join(ROOT, entry))).toBe(true);
+  }
+  expect(fs.readdirSync(path.join(ROOT, 'imports'))).toContain('metallb.io.ts');
+});
+
+test('D1 it is built on cdk8s, cdk8s-plus-27 and constructs, tested with jest + ts-jest, run with ts-node', () => {
+  expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['cdk8s', 'cdk8s-plus-27', 'constructs']));
+  expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['jest', 'ts-jest', 'ts-node', 'typescript', 'cdk8s-cli']));
+  expect(YAML.parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'))).toMatchObject({ language: 'typescript', app: 'npx ts-node main.ts' });
+});
+
+test('D1 every dependency is pinned to an exact version, on TypeScript 5 and jest 29', () => {
+  const unpinned = Object.entries(allDependencies).filter(([, version]) => !/^\d+\.\d+\.\d+$/.test(version));
+  expect(unpinned).toEqual([]);
+  expect(allDependencies.typescript).toMatch(/^5\./);
+  expect(allDependencies.jest).toMatch(/^29\./);
+  expect(allDependencies['ts-jest']).toMatch(/^29\./);
+});
+
+test('D1 the scripts of the cdk8s template are there, and npm test runs jest', () => {
+  expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['import', 'synth', 'compile', 'test']));
+  expect(pkg.scripts.test).toBe('jest');
+  expect(pkg.scripts.synth).toBe('cdk8s synth');
+});
+
+test('D1 the TypeScript compiler is strict', () => {
+  const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8'));
+  expect(tsconfig.compilerOptions).toMatchObject({ strict: true, noUnusedLocals: true, noImplicitReturns: true });
+});
