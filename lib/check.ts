@@ -1,0 +1,127 @@
+/**
+ * `./setup.sh check` (B6): every S requirement proven against the live stack, with the same probes
+ * the host tests run against loopback servers (B5). Only the endpoints and credentials differ.
+ */
+import { Testing } from 'cdk8s';
+import { buildApp } from './app';
+import { SERVICE_NAMES, StackConfig } from './config';
+import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from './monitoring/dashboards';
+import { METRICS, SERIES_TAGS } from './monitoring/telegraf';
+import { Kubectl, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeRestartWhenProcessDies, probeServiceAddresses } from './probes/cluster';
+import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from './probes/ftps';
+import { probeGrafanaDashboards, probeGrafanaQuery } from './probes/grafana';
+import { httpRedirect, httpsPage, tlsHandshake, Trust } from './probes/http';
+import { phpMyAdminLogin, phpMyAdminLoginPage } from './probes/phpmyadmin';
+import { ProbeResult } from './probes/probe';
+import { sshLogin, sshLoginRefused } from './probes/ssh';
+import { probeWordpressHome, probeWordpressUser } from './probes/wordpress';
+import { SecretSpec, stackSecrets } from './secrets';
+
+export interface CheckEnvironment {
+  readonly config: StackConfig;
+  /** The value of one key of one of the stack's Secrets (from `./setup.sh`'s credentials folder). */
+  readonly secret: (secret: SecretSpec, key?: string) => string;
+  readonly kubectl: Kubectl;
+  /** How the stack's TLS certificate is trusted (`./setup.sh` passes the certificate it made). */
+  readonly trust: Trust;
+}
+
+/** One check of the list: its requirement, and how to run it. */
+export interface Check {
+  readonly requirement: string;
+  readonly run: () => Promise<ProbeResult>;
+}
+
+/**
+ * The process `pkill` stops in each container for S11, as an evaluator does. For the containers
+ * running two daemons it is the one the HTTP probes would not notice.
+ */
+export const PROCESS_TO_KILL: Readonly<Record<string, string>> = {
+  nginx: 'sshd', wordpress: 'nginx', phpmyadmin: 'nginx', mysql: 'mariadbd',
+  ftps: 'vsftpd', grafana: 'grafana', influxdb: 'influxd', telegraf: 'telegraf',
+};
+
+/** The Service types the chart declares, by name: the expectation of S4/S12 comes from the chart itself. */
+function serviceTypes(config: StackConfig): Record<string, 'LoadBalancer' | 'ClusterIP'> {
+  const charts = buildApp(Testing.app(), config);
+  return Object.fromEntries(charts.stack.toJson().filter((o) => o.kind === 'Service').map((o) => [o.metadata.name, o.spec.type]));
+}
+
+/** Every check, in the order a person would read them; the disruptive ones (S10, S11) last. */
+export function stackChecks(env: CheckEnvironment): Check[] {
+  const { config, trust, kubectl } = env;
+  const secrets = stackSecrets(config);
+  const ip = config.loadBalancer.address;
+  const { ports, namespace } = config;
+  const https = `https://${ip}${ports.https === 443 ? '' : `:${ports.https}`}`;
+  const wordpress = `https://${ip}:${ports.wordpress}`;
+  const ftps = { host: ip, port: ports.ftps };
+  const grafana = { ...trust, url: `http://${ip}:${ports.grafana}`, user: config.grafana.adminUser, password: env.secret(secrets.grafanaAdmin) };
+  const check = (requirement: string, run: () => Promise<ProbeResult>): Check => ({ requirement, run });
+  const database = { user: config.mysql.user, password: () => env.secret(secrets.mysqlWordPress) };
+  const influxAdmin = (statement: string, db = ''): string[] => ['sh', '-c',
+    `influx -username "$INFLUXDB_ADMIN_USER" -password "$(cat /run/secrets/${secrets.influxdbAdmin.name}/password)" ${db ? `-database ${db} ` : ''}-execute '${statement}'`];
+
+  return [
+    check('S2', () => probeImagesNamedAfterServices(kubectl, namespace, SERVICE_NAMES)),
+    check('S4', () => probeServiceAddresses(kubectl, namespace, ip, serviceTypes(config))),
+    check('S7', () => httpRedirect('S7', `http://${ip}:${ports.http}/check?from=ft`, 301, `https://${ip}${ports.https === 443 ? '' : `:${ports.https}`}/check?from=ft`, trust)),
+    check('S7', () => tlsHandshake('S7', ip, ports.https, trust)),
+    check('S7', () => httpsPage('S7', `${https}/`, ['ft_services'], trust)),
+    check('S7', () => httpRedirect('S7', `${https}/wordpress`, 307, `${wordpress}/`, trust)),
+    check('S7', () => phpMyAdminLoginPage('S7', `${https}/phpmyadmin/`, trust)),
+    check('S7', () => phpMyAdminLogin('S7', `${https}/phpmyadmin/`, database.user, database.password(), trust)),
+    check('S7', () => sshLogin('S7', ip, ports.ssh, config.ssh.user, env.secret(secrets.sshUser))),
+    check('S7', () => sshLoginRefused('S7', ip, ports.ssh, 'root', env.secret(secrets.sshUser))),
+    check('S5', () => probeWordpressHome(wordpress, config.wordpress.title)),
+    ...config.wordpress.users.map((user) => check('S5', () => probeWordpressUser(wordpress, user.login, env.secret(secrets.wordpressUsers, user.login), user.role))),
+    check('S6', () => phpMyAdminLoginPage('S6', `https://${ip}:${ports.phpmyadmin}/`, trust)),
+    check('S6', () => phpMyAdminLogin('S6', `https://${ip}:${ports.phpmyadmin}/`, database.user, database.password(), trust)),
+    check('S8', () => probeFtpsTransfer(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
+    check('S8', () => probeFtpsPlainLoginRefused(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
+    check('S8', () => probeFtpsPassiveAddress(ftps, config.ftps.user, env.secret(secrets.ftpsUser), ip, config.ftps.passivePorts.min, config.ftps.passivePorts.max)),
+    check('S9', () => probeGrafanaDashboards(grafana, Object.fromEntries(SERVICE_NAMES.map((service) => [dashboardUid(service), dashboardTitle(service)])))),
+    ...SERVICE_NAMES.map((service) => check('S9', () => probeGrafanaQuery(grafana, INFLUXDB_DATASOURCE_UID, config.influxdb.database,
+      `Grafana shows live CPU metrics of ${service}`,
+      `SELECT last("${METRICS.container.cpu}") FROM "${METRICS.container.measurement}" WHERE "${SERIES_TAGS.namespace}" = '${namespace}' ` +
+      `AND "${SERIES_TAGS.pod}" =~ /^${service}-/ AND time > now() - 5m`))),
+    check('S10', () => probeDataSurvivesPodDeletion(kubectl, namespace, 'mysql', {
+      write: (marker) => ['mariadb', '-e', `CREATE DATABASE IF NOT EXISTS ft_check; CREATE TABLE IF NOT EXISTS ft_check.marks (mark VARCHAR(64)); INSERT INTO ft_check.marks VALUES ('${marker}');`],
+      read: (marker) => ['mariadb', '-N', '-e', `SELECT mark FROM ft_check.marks WHERE mark = '${marker}';`],
+    })),
+    check('S10', () => probeDataSurvivesPodDeletion(kubectl, namespace, 'influxdb', {
+      write: (marker) => influxAdmin(`CREATE DATABASE ft_check; INSERT marks,mark=${marker} value=1`, 'ft_check'),
+      read: () => influxAdmin('SHOW TAG VALUES FROM marks WITH KEY = "mark"', 'ft_check'),
+    })),
+    ...SERVICE_NAMES.map((service) => check('S11', () => probeRestartWhenProcessDies(kubectl, namespace, service, PROCESS_TO_KILL[service],
+      service === 'telegraf' ? 'daemonset' : 'deployment'))),
+  ];
+}
+
+/** Runs the checks one after the other (they share one cluster), reporting each result as it comes. */
+export async function runChecks(checks: readonly Check[], report: (result: ProbeResult) => void): Promise<ProbeResult[]> {
+  const results: ProbeResult[] = [];
+  for (const { run } of checks) {
+    const result = await run();
+    results.push(result);
+    report(result);
+  }
+  return results;
+}
+
+/** One line of the pass/fail table. */
+export function formatResult(result: ProbeResult): string {
+  return `${result.requirement.padEnd(4)} ${result.ok ? 'pass' : 'FAIL'}  ${result.title}\n${' '.repeat(11)}${result.detail}`;
+}
+
+/** The closing lines: which requirements failed, and the counts. */
+export function formatSummary(results: readonly ProbeResult[]): string {
+  const failed = results.filter((result) => !result.ok);
+  const requirements = [...new Set(results.map((result) => result.requirement))];
+  const failedRequirements = requirements.filter((requirement) => failed.some((result) => result.requirement === requirement));
+  return [
+    `requirements proven: ${requirements.filter((r) => !failedRequirements.includes(r)).join(' ') || 'none'}`,
+    `requirements failing: ${failedRequirements.join(' ') || 'none'}`,
+    `${results.length - failed.length} passed, ${failed.length} failed`,
+  ].join('\n');
+}

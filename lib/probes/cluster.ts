@@ -1,0 +1,121 @@
+/**
+ * Probes that need the cluster itself (B6): what Kubernetes reports about the stack, data that must
+ * survive a pod's deletion (S10), and containers that must restart when a process dies (S11). The
+ * kubectl runner is injected, so the logic is tested without a cluster.
+ */
+import { expectThat, probe, ProbeResult } from './probe';
+
+/** Runs `kubectl ARGS…` and resolves with its standard output (rejects when it fails). */
+export type Kubectl = (args: readonly string[]) => Promise<string>;
+
+/** How long a pod may take to come back (a first boot of MySQL is slow). */
+const RECOVERY_SECONDS = 300;
+
+const selector = (service: string) => `app.kubernetes.io/name=${service}`;
+
+async function podOf(kubectl: Kubectl, namespace: string, service: string): Promise<string> {
+  const pod = (await kubectl(['-n', namespace, 'get', 'pods', '-l', selector(service), '--field-selector=status.phase=Running',
+    '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  expectThat(pod !== '', `no running pod of ${service}`);
+  return pod;
+}
+
+/** Deployment, or DaemonSet for a service that runs on every node. */
+export type WorkloadKind = 'deployment' | 'daemonset';
+
+async function waitReady(kubectl: Kubectl, namespace: string, service: string, kind: WorkloadKind): Promise<void> {
+  await kubectl(['-n', namespace, 'rollout', 'status', `${kind}/${service}`, `--timeout=${RECOVERY_SECONDS}s`]);
+  await kubectl(['-n', namespace, 'wait', '--for=condition=Ready', 'pod', '-l', selector(service), `--timeout=${RECOVERY_SECONDS}s`]);
+}
+
+/** S4 S12: the public Services all got the one address; the databases have none. */
+export function probeServiceAddresses(kubectl: Kubectl, namespace: string, address: string,
+  expected: Readonly<Record<string, 'LoadBalancer' | 'ClusterIP'>>): Promise<ProbeResult> {
+  return probe('S4', `every LoadBalancer Service has ${address}, the databases are ClusterIP only`, async () => {
+    const list = JSON.parse(await kubectl(['-n', namespace, 'get', 'services', '-o', 'json'])) as {
+      items: Array<{ metadata: { name: string }; spec: { type: string }; status?: { loadBalancer?: { ingress?: Array<{ ip?: string }> } } }>;
+    };
+    const seen = Object.fromEntries(list.items.map((service) => [service.metadata.name, {
+      type: service.spec.type,
+      ips: (service.status?.loadBalancer?.ingress ?? []).map((ingress) => ingress.ip ?? ''),
+    }]));
+    for (const [name, type] of Object.entries(expected)) {
+      expectThat(seen[name] !== undefined, `no Service ${name}`);
+      expectThat(seen[name].type === type, `${name} is ${seen[name].type}, expected ${type}`);
+      if (type === 'LoadBalancer') expectThat(seen[name].ips.join() === address, `${name} has address ${seen[name].ips.join() || '(pending)'}`);
+    }
+    return `${Object.keys(expected).filter((name) => expected[name] === 'LoadBalancer').join(', ')} on ${address}`;
+  });
+}
+
+/** S2: every container runs the image named after its service, and runs it in a pod of its own. */
+export function probeImagesNamedAfterServices(kubectl: Kubectl, namespace: string, services: readonly string[]): Promise<ProbeResult> {
+  return probe('S2', 'every service runs in its own container, from the image named after it', async () => {
+    const pods = JSON.parse(await kubectl(['-n', namespace, 'get', 'pods', '-o', 'json'])) as {
+      items: Array<{ metadata: { labels?: Record<string, string> }; spec: { containers: Array<{ name: string; image: string }> } }>;
+    };
+    const found: string[] = [];
+    for (const service of services) {
+      const own = pods.items.filter((pod) => pod.metadata.labels?.['app.kubernetes.io/name'] === service);
+      expectThat(own.length > 0, `no pod of ${service}`);
+      for (const pod of own) {
+        expectThat(pod.spec.containers.length === 1, `a pod of ${service} has ${pod.spec.containers.length} containers`);
+        const image = pod.spec.containers[0].image;
+        expectThat(new RegExp(`(^|/)${service}:[^:/]+$`).test(image), `${service} runs ${image}`);
+        found.push(image);
+      }
+    }
+    return found.join(', ');
+  });
+}
+
+/** A way to write a marker into a database from inside its container, and to read it back. */
+export interface DatabaseMarker {
+  /** Command run in the container to store `marker`. */
+  readonly write: (marker: string) => readonly string[];
+  /** Command run in the container that prints `marker` when it is stored. */
+  readonly read: (marker: string) => readonly string[];
+}
+
+/** S10: a marker written before the database's pod is deleted is still there in the new pod. */
+export function probeDataSurvivesPodDeletion(kubectl: Kubectl, namespace: string, service: string, database: DatabaseMarker,
+  marker = `ft-check-${Date.now()}`): Promise<ProbeResult> {
+  return probe('S10', `${service} keeps its data when its pod is deleted`, async () => {
+    const before = await podOf(kubectl, namespace, service);
+    await kubectl(['-n', namespace, 'exec', before, '--', ...database.write(marker)]);
+    await kubectl(['-n', namespace, 'delete', 'pod', before, '--wait=true']);
+    await waitReady(kubectl, namespace, service, 'deployment');
+    const after = await podOf(kubectl, namespace, service);
+    expectThat(after !== before, `pod ${before} was not replaced`);
+    const read = await kubectl(['-n', namespace, 'exec', after, '--', ...database.read(marker)]);
+    expectThat(read.includes(marker), `after the new pod ${after} started, the marker is gone (read: ${read.trim().slice(0, 200)})`);
+    return `marker written in ${before}, read back in ${after}`;
+  });
+}
+
+async function restartCount(kubectl: Kubectl, namespace: string, pod: string): Promise<number> {
+  return Number((await kubectl(['-n', namespace, 'get', 'pod', pod, '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).trim());
+}
+
+/**
+ * S11: killing `processName` inside the service's container (as an evaluator does with pkill)
+ * restarts the container: its RESTARTS count goes up and it becomes ready again.
+ */
+export function probeRestartWhenProcessDies(kubectl: Kubectl, namespace: string, service: string, processName: string, kind: WorkloadKind,
+  pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<ProbeResult> {
+  return probe('S11', `killing ${processName} restarts the ${service} container`, async () => {
+    const pod = await podOf(kubectl, namespace, service);
+    const before = await restartCount(kubectl, namespace, pod);
+    // TERM, as `pkill` sends: a daemon that is PID 1 ignores SIGKILL from inside its own container.
+    // The exec may be cut off by the container's own death: that is the expected outcome.
+    await kubectl(['-n', namespace, 'exec', pod, '--', 'pkill', '-x', processName]).catch(() => '');
+    let after = before;
+    for (let waited = 0; after === before && waited < RECOVERY_SECONDS; waited += 2) {
+      await pause(2000);
+      after = await restartCount(kubectl, namespace, pod);
+    }
+    expectThat(after > before, `RESTARTS stayed at ${before} for ${RECOVERY_SECONDS}s after killing ${processName}`);
+    await waitReady(kubectl, namespace, service, kind);
+    return `RESTARTS ${before} -> ${after}, ready again`;
+  });
+}
