@@ -2,13 +2,14 @@
  * The TypeScript side of ./setup.sh: it reads the same typed configuration as the chart
  * (FT_SERVICES_CONFIG), so the script never keeps a second copy of the chart's lists.
  *
- *   ft plan                         the services, Secrets and address, one fact a line
+ *   ft plan [SRCS]                  the services, Secrets and address, one fact a line; with SRCS,
+ *                                   also `image SERVICE TAG` with each image's content-hash tag
  *   ft image-tag SRCS SERVICE       the content-hash tag of a service's image
  *   ft summary SECRETS_DIR          where everything is, and where the credentials are
  *   ft credentials SECRETS_DIR      every login with its password
  *   ft check SECRETS_DIR            the pass/fail table of every S requirement (exit 1 on a failure)
  *
- * KUBECTL names the kubectl command for `check` (default `kubectl`; e.g. `minikube kubectl --`).
+ * FT_KUBECTL names the kubectl command for `check` (default `kubectl`; e.g. `minikube kubectl --`).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -28,7 +29,7 @@ function readSecret(dir: string, secret: SecretSpec, key = secret.keys[0].key): 
 }
 
 function kubectlFromEnvironment(): Kubectl {
-  const [command, ...prefix] = (process.env.KUBECTL ?? 'kubectl').split(' ').filter((word) => word !== '');
+  const [command, ...prefix] = (process.env.FT_KUBECTL ?? 'kubectl').split(' ').filter((word) => word !== '');
   return (args) => new Promise((resolve, reject) => {
     execFile(command, [...prefix, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 600000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`kubectl ${args.join(' ')}: ${stderr.trim() || error.message}`));
@@ -41,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
     case 'plan':
-      process.stdout.write(deployPlan(configFromEnvironment()));
+      process.stdout.write(deployPlan(configFromEnvironment(), args[0]));
       return 0;
     case 'image-tag':
       process.stdout.write(`${imageTag(args[0], args[1])}\n`);

@@ -90,7 +90,8 @@ export function stackChecks(env: CheckEnvironment): Check[] {
       read: (marker) => ['mariadb', '-N', '-e', `SELECT mark FROM ft_check.marks WHERE mark = '${marker}';`],
     })),
     check('S10', () => probeDataSurvivesPodDeletion(kubectl, namespace, 'influxdb', {
-      write: (marker) => influxAdmin(`CREATE DATABASE ft_check; INSERT marks,mark=${marker} value=1`, 'ft_check'),
+      // The influx CLI runs -execute line by line, and INSERT only as a line of its own.
+      write: (marker) => influxAdmin(`CREATE DATABASE ft_check\nINSERT marks,mark=${marker} value=1`, 'ft_check'),
       read: () => influxAdmin('SHOW TAG VALUES FROM marks WITH KEY = "mark"', 'ft_check'),
     })),
     ...SERVICE_NAMES.map((service) => check('S11', () => probeRestartWhenProcessDies(kubectl, namespace, service, PROCESS_TO_KILL[service],
