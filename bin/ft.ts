@@ -14,7 +14,7 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatResult, formatSummary, runChecks, stackChecks } from '../lib/check';
+import { checkExitCode, formatResult, formatSummary, runChecks, stackChecks } from '../lib/check';
 import { Kubectl } from '../lib/probes/cluster';
 import { SecretSpec, stackSecrets } from '../lib/secrets';
 import { configFromEnvironment } from '../lib/setup/config-files';
@@ -65,7 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
       });
       const results = await runChecks(checks, (result) => process.stdout.write(`${formatResult(result)}\n`));
       process.stdout.write(`\n${formatSummary(results)}\n`);
-      return results.every((result) => result.ok) ? 0 : 1;
+      return checkExitCode(results);
     }
     default:
       process.stderr.write('usage: ft plan | image-tag SRCS SERVICE | summary DIR | credentials DIR | check DIR\n');

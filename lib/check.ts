@@ -115,6 +115,11 @@ export function formatResult(result: ProbeResult): string {
   return `${result.requirement.padEnd(4)} ${result.ok ? 'pass' : 'FAIL'}  ${result.title}\n${' '.repeat(11)}${result.detail}`;
 }
 
+/** `./setup.sh check`'s exit status: 0 only when every check passed (and at least one ran). */
+export function checkExitCode(results: readonly ProbeResult[]): number {
+  return results.length > 0 && results.every((result) => result.ok) ? 0 : 1;
+}
+
 /** The closing lines: which requirements failed, and the counts. */
 export function formatSummary(results: readonly ProbeResult[]): string {
   const failed = results.filter((result) => !result.ok);
