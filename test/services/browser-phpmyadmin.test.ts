@@ -6,13 +6,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium, watchedPage } from './support/browser';
 import { OUTPUT_ROOT, stopAll } from './support/harness';
 import { MysqlDatabase, startScratchMysql } from './support/mysql';
 import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './support/nginx';
 import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 let browser: Browser;
 let mysql: MysqlDatabase;
@@ -20,29 +20,6 @@ let pma: PhpMyAdminContainer;
 let nginx: NginxContainer;
 let proxied: string;
 let sshUser: string;
-const contexts: BrowserContext[] = [];
-
-interface Watched {
-  readonly page: Page;
-  /** Responses >= 400, failed requests and console errors, as `what: url`. */
-  readonly problems: string[];
-  /** Every URL the page requested. */
-  readonly requested: string[];
-}
-
-/** A page in a fresh context (no cookies shared between the direct and the proxied site). */
-async function watchedPage(): Promise<Watched> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const problems: string[] = [];
-  const requested: string[] = [];
-  page.on('request', (request) => { requested.push(request.url()); });
-  page.on('response', (response) => { if (response.status() >= 400) problems.push(`${response.status()}: ${response.url()}`); });
-  page.on('requestfailed', (request) => { problems.push(`failed (${request.failure()?.errorText}): ${request.url()}`); });
-  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console error: ${message.text()}`); });
-  return { page, problems, requested };
-}
 
 function screenshot(name: string): string {
   fs.mkdirSync(OUTPUT_ROOT, { recursive: true });
@@ -50,29 +27,22 @@ function screenshot(name: string): string {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install chromium (.ci/install-host-packages)`);
   mysql = await startScratchMysql('browser-pma-mysql');
   pma = await startPhpMyAdminContainer(mysql);
   sshUser = createSshUser();
   nginx = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${pma.port}` }, sshUser);
   proxied = `https://127.0.0.1:${nginx.httpsPort}/phpmyadmin/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  for (const context of contexts) await context.close();
   await browser?.close();
   await stopAll();
   if (sshUser) removeUser(sshUser);
 });
 
 test('B5 S6 the login form shows in a browser at https://IP:port/, with every asset loaded', async () => {
-  const { page, problems } = await watchedPage();
+  const { page, problems } = await watchedPage(browser);
   const response = await page.goto(pma.url, { waitUntil: 'load' });
   expect(response?.status()).toBe(200);
   await expect(page.locator('#input_username').isVisible()).resolves.toBe(true);
@@ -82,7 +52,7 @@ test('B5 S6 the login form shows in a browser at https://IP:port/, with every as
 });
 
 test('B5 S7 the login form shows in a browser through nginx at /phpmyadmin/, with every asset loaded', async () => {
-  const { page, problems, requested } = await watchedPage();
+  const { page, problems, requested } = await watchedPage(browser);
   const response = await page.goto(proxied, { waitUntil: 'load' });
   expect(response?.status()).toBe(200);
   await expect(page.locator('#input_username').isVisible()).resolves.toBe(true);
@@ -93,7 +63,7 @@ test('B5 S7 the login form shows in a browser through nginx at /phpmyadmin/, wit
 });
 
 test('B5 S7 logging in through nginx in a browser reaches phpMyAdmin\'s main page, never leaving /phpmyadmin/', async () => {
-  const { page, problems, requested } = await watchedPage();
+  const { page, problems, requested } = await watchedPage(browser);
   await page.goto(proxied, { waitUntil: 'load' });
   await page.fill('#input_username', mysql.user);
   await page.fill('#input_password', mysql.password);

@@ -5,24 +5,17 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { chromium, Browser } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium, watchedPage } from './support/browser';
 import { OUTPUT_ROOT, stopAll } from './support/harness';
 import { startWordpress, WordpressSite } from './support/wordpress';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let site: WordpressSite;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install chromium (.ci/install-host-packages)`);
   site = await startWordpress('browser-wordpress');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -31,10 +24,7 @@ afterAll(async () => {
 });
 
 test('S5 B5 the home page renders in a browser with the site title visible and every asset loaded', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
-  const problems: string[] = [];
-  page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
-  page.on('response', (response) => { if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`); });
+  const { page, problems } = await watchedPage(browser);
 
   const response = await page.goto(`${site.baseUrl}/`, { waitUntil: 'load', timeout: 30000 });
   expect(response?.status()).toBe(200);
