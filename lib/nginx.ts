@@ -26,6 +26,8 @@ export class Nginx extends StackService {
       exposure: 'LoadBalancer',
       env: {
         SSH_USER: config.ssh.user,
+        // The redirects name the public ports, which the Service may map to other container ports.
+        HTTPS_PORT: config.ports.https,
         WORDPRESS_PORT: config.ports.wordpress,
         PHPMYADMIN_URL: phpMyAdmin.url('https'),
       },

@@ -36,8 +36,12 @@ case "$PHPMYADMIN_URL" in
   http://?* | https://?*) PHPMYADMIN_URL="${PHPMYADMIN_URL%/}" ;;
   *) fail "PHPMYADMIN_URL '$PHPMYADMIN_URL' is not an http(s) URL" ;;
 esac
-# The port-80 redirect names the https port only when it is not the default one.
-https_port="${NGINX_HTTPS_LISTEN##*:}"
+# The port-80 redirect names the https port only when it is not the default one: the public port
+# the chart passes (the Service's), else the one nginx listens on.
+https_port="${HTTPS_PORT:-${NGINX_HTTPS_LISTEN##*:}}"
+case "$https_port" in
+  '' | *[!0-9]*) fail "HTTPS_PORT '$https_port' is not a port number" ;;
+esac
 if [ "$https_port" = 443 ]; then HTTPS_PORT_SUFFIX=''; else HTTPS_PORT_SUFFIX=":$https_port"; fi
 
 for file in tls/tls.crt tls/tls.key ssh-user/password; do

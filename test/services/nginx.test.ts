@@ -54,6 +54,13 @@ test('S7 http answers 301 to https with the same host, path and query', async ()
     `https://127.0.0.1:${nginx.httpsPort}/some/path?x=1&y=two`));
 });
 
+test('S7 B1 the 301 names the public https port the chart passes (HTTPS_PORT), not the port nginx listens on', async () => {
+  users.push(createSshUser());
+  const moved = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}`, httpsPublicPort: 8443 }, users[users.length - 1]);
+  expectOk(await httpRedirect('S7', `http://127.0.0.1:${moved.httpPort}/p?q=1`, 301, 'https://127.0.0.1:8443/p?q=1'));
+  await moved.server.stop();
+});
+
 test('S7 the 301 keeps the host name the client asked for (never a fixed address)', async () => {
   const reply = await httpRequest(`http://127.0.0.1:${nginx.httpPort}/a?b=c`, { headers: { host: 'ft.example:8080' } });
   expect(reply.status).toBe(301);

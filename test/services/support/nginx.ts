@@ -23,6 +23,8 @@ export interface NginxOptions {
   /** PHPMYADMIN_URL as the chart sets it. */
   readonly phpMyAdminUrl: string;
   readonly wordpressPort?: number;
+  /** HTTPS_PORT as the chart sets it: the public https port the 301 names. @default unset */
+  readonly httpsPublicPort?: number;
   /** Mount an ssh-host-keys Secret with this private key (OpenSSH format). */
   readonly hostKey?: string;
   /** Reuse this scratch folder and ports (a restart of the same container). */
@@ -81,6 +83,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
     PATH: `${path.join(SRCS, 'common')}:${process.env.PATH}`,
     SSH_USER: sshUser,
     WORDPRESS_PORT: String(options.wordpressPort ?? 5050),
+    ...(options.httpsPublicPort === undefined ? {} : { HTTPS_PORT: String(options.httpsPublicPort) }),
     PHPMYADMIN_URL: options.phpMyAdminUrl,
     SECRETS_DIR: secrets,
     NGINX_CONF_DIR: path.join(dir, 'nginx'),
