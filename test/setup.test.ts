@@ -33,8 +33,14 @@ function setup(args: readonly string[], env: NodeJS.ProcessEnv): Run {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, output: result.stdout + result.stderr };
 }
 
+/** Every temporary folder of this file, removed once its tests are done. */
+const temporary: string[] = [];
+afterAll(() => temporary.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function tempDir(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `ft-setup-${name}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ft-setup-${name}-`));
+  temporary.push(dir);
+  return dir;
 }
 
 /** A fake command that appends its arguments to $FAKE_LOG and then runs `body` (sh). */
