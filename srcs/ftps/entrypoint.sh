@@ -15,14 +15,12 @@ FTPS_CONF_DIR="${FTPS_CONF_DIR:-/etc/vsftpd}"
 FTPS_EMPTY_DIR="${FTPS_EMPTY_DIR:-/usr/share/empty}"
 # Where the image keeps its templates (ftps/ below it).
 FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
-SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 
 log() { echo "ftps-entrypoint: $*" >&2; }
 fail() { log "$*"; exit 1; }
 
-for file in tls/tls.crt tls/tls.key ftps-user/password; do
-  [ -s "$SECRETS_DIR/$file" ] || fail "missing secret file $SECRETS_DIR/$file"
-done
+read-secret tls/tls.crt tls/tls.key ftps-user/password >/dev/null
 
 is_port() {
   case "$1" in

@@ -17,19 +17,11 @@ set -eu
 INFLUXDB_CONFIG="${INFLUXDB_CONFIG:-/etc/influxdb/influxdb.conf}"
 INFLUXDB_STORAGE="${INFLUXDB_STORAGE:-/var/lib/influxdb}"
 INFLUXDB_INIT_ADDRESS="${INFLUXDB_INIT_ADDRESS:-127.0.0.1:8086}"
-SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 
 marker="$INFLUXDB_STORAGE/.ft-services-initialized"
 
 log() { echo "influxdb-entrypoint: $*" >&2; }
-
-read_secret() {
-  if [ ! -s "$SECRETS_DIR/$1" ]; then
-    log "missing secret file $SECRETS_DIR/$1"
-    exit 1
-  fi
-  cat "$SECRETS_DIR/$1"
-}
 
 # $1 as an InfluxQL identifier and string literal (backslashes and quotes escaped).
 identifier() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
@@ -57,9 +49,9 @@ ensure_user() {
 }
 
 initialise() {
-  admin_password="$(read_secret influxdb-admin/password)"
-  write_password="$(read_secret influxdb-telegraf/password)"
-  read_password="$(read_secret influxdb-grafana/password)"
+  admin_password="$(read-secret influxdb-admin/password)"
+  write_password="$(read-secret influxdb-telegraf/password)"
+  read_password="$(read-secret influxdb-grafana/password)"
 
   # Nobody else can reach this server: loopback only, and it stops before the real one starts.
   INFLUXDB_HTTP_BIND_ADDRESS="$INFLUXDB_INIT_ADDRESS" INFLUXDB_HTTP_AUTH_ENABLED=false \

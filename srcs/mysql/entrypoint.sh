@@ -12,7 +12,7 @@ MYSQL_DATADIR="${MYSQL_DATADIR:-/var/lib/mysql}"
 MYSQL_RUN_DIR="${MYSQL_RUN_DIR:-/run/mysqld}"
 MYSQL_BIND_ADDRESS="${MYSQL_BIND_ADDRESS:-0.0.0.0}"
 MYSQL_PORT="${MYSQL_PORT:-3306}"
-SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 
 socket="$MYSQL_RUN_DIR/mysqld.sock"
 marker="$MYSQL_DATADIR/.ft-services-initialized"
@@ -30,17 +30,9 @@ sql_identifier() {
   printf '`%s`' "$(printf '%s' "$1" | sed -e 's/`/``/g')"
 }
 
-read_secret() {
-  if [ ! -s "$SECRETS_DIR/$1" ]; then
-    log "missing secret file $SECRETS_DIR/$1"
-    exit 1
-  fi
-  cat "$SECRETS_DIR/$1"
-}
-
 initialise() {
-  user_password="$(read_secret mysql-wordpress/password)"
-  root_password="$(read_secret mysql-root/password)"
+  user_password="$(read-secret mysql-wordpress/password)"
+  root_password="$(read-secret mysql-root/password)"
 
   # A first boot that died half-way left system tables behind: keep them, redo the rest.
   if [ ! -d "$MYSQL_DATADIR/mysql" ]; then

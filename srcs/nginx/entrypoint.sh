@@ -10,7 +10,7 @@ set -eu
 : "${PHPMYADMIN_URL:?PHPMYADMIN_URL is required}"
 # Alpine paths and the container's ports by default; the host tests (B5) point them at scratch
 # folders, Debian's users and loopback ports.
-SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
 NGINX_USER="${NGINX_USER:-nginx}"
 NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
@@ -44,9 +44,7 @@ case "$https_port" in
 esac
 if [ "$https_port" = 443 ]; then HTTPS_PORT_SUFFIX=''; else HTTPS_PORT_SUFFIX=":$https_port"; fi
 
-for file in tls/tls.crt tls/tls.key ssh-user/password; do
-  [ -s "$SECRETS_DIR/$file" ] || fail "missing secret file $SECRETS_DIR/$file"
-done
+read-secret tls/tls.crt tls/tls.key ssh-user/password >/dev/null
 
 # render-template reads the @NAME@ values from the environment.
 export SSH_USER WORDPRESS_PORT PHPMYADMIN_URL SECRETS_DIR NGINX_USER NGINX_RUN_DIR NGINX_HTTP_LISTEN \

@@ -8,7 +8,7 @@ set -eu
 : "${PMA_PORT:?PMA_PORT is required}"
 # Alpine paths and the container's port by default; the host tests (B5) point them at Debian's
 # php-fpm, a scratch copy of Debian's phpMyAdmin and loopback ports.
-SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 PMA_LISTEN="${PMA_LISTEN:-5000}"
 PMA_ROOT="${PMA_ROOT:-/usr/share/webapps/phpmyadmin}"
 PMA_TEMP_DIR="${PMA_TEMP_DIR:-/tmp/phpmyadmin}"
@@ -29,9 +29,7 @@ fail() { log "$*"; exit 1; }
 case "$PMA_PORT" in
   '' | *[!0-9]*) fail "PMA_PORT '$PMA_PORT' is not a port number" ;;
 esac
-for file in tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret; do
-  [ -s "$SECRETS_DIR/$file" ] || fail "missing secret file $SECRETS_DIR/$file"
-done
+read-secret tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret >/dev/null
 
 # render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
 # PMA_PORT, PMA_TEMP_DIR and SECRETS_DIR through php-fpm.

@@ -22,12 +22,7 @@ FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 
 log() { echo "wordpress-entrypoint: $*" >&2; }
 
-for file in tls/tls.crt tls/tls.key; do
-  if [ ! -s "$SECRETS_DIR/$file" ]; then
-    log "missing secret file $SECRETS_DIR/$file"
-    exit 1
-  fi
-done
+read-secret tls/tls.crt tls/tls.key >/dev/null
 
 render-template "$FT_SHARE/common/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
 render-template "$FT_SHARE/common/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"

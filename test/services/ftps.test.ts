@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { connectFtps, downloadText, passiveReply, probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer, uploadText } from '../../lib/probes/ftps';
-import { freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './support/harness';
+import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './support/harness';
 
 /** A local account is what vsftpd logs in (through PAM); the image's entrypoint creates it with
  * BusyBox adduser, which Debian does not have, so the test creates it the Debian way. */
@@ -42,6 +42,7 @@ async function startFtps(name: string, pasvAddress = '127.0.0.1'): Promise<Ftps>
     FTPS_EMPTY_DIR: path.join(dir, 'empty'),
     FT_SHARE: SRCS,
     SECRETS_DIR: secrets,
+    PATH: IMAGE_PATH,
   };
   const server = startServer({ name, command: 'sh', args: [path.join(SRCS, 'ftps', 'entrypoint.sh')], env, logFile: path.join(dir, `${name}.log`) });
   await waitFor(`${name} healthcheck`, () => {

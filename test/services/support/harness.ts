@@ -17,6 +17,9 @@ export const OUTPUT_ROOT = path.resolve(__dirname, '..', '..', '..', 'test-outpu
 /** The repository's `srcs/` folder: the very files the images use. */
 export const SRCS = path.resolve(__dirname, '..', '..', '..', 'srcs');
 
+/** PATH for an entrypoint under test: the images install srcs/common's scripts on their PATH. */
+export const IMAGE_PATH = `${path.join(SRCS, 'common')}:${process.env.PATH}`;
+
 /** A fresh, world-readable scratch folder for one test file (`test-output/<name>-<random>`). */
 export function scratchDir(name: string): string {
   fs.mkdirSync(OUTPUT_ROOT, { recursive: true });

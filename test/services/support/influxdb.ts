@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 
 export const INFLUXDB_ENTRYPOINT = path.join(SRCS, 'influxdb', 'entrypoint.sh');
 export const INFLUXDB_CONFIG = path.join(SRCS, 'influxdb', 'influxdb.conf');
@@ -63,7 +63,7 @@ export async function prepareInflux(name = 'influxdb'): Promise<InfluxSetup> {
   return {
     dir, port, database, storage, users, url: `http://127.0.0.1:${port}`,
     env: {
-      PATH: `${bin}:${process.env.PATH}`,
+      PATH: `${bin}:${IMAGE_PATH}`,
       INFLUXDB_DB: database,
       INFLUXDB_ADMIN_USER: users.admin.name,
       INFLUXDB_WRITE_USER: users.writer.name,

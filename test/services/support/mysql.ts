@@ -8,7 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
+import { IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
 
 /** Everything needed to connect to, restart or inspect one scratch MySQL. */
 export interface MysqlSetup {
@@ -75,6 +75,7 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
       MYSQL_BIND_ADDRESS: '127.0.0.1',
       MYSQL_PORT: String(port),
       SECRETS_DIR: secrets,
+      PATH: IMAGE_PATH,
     },
   };
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 
 export const NGINX_ENTRYPOINT = path.join(SRCS, 'nginx', 'entrypoint.sh');
 export const NGINX_HEALTHCHECK = path.join(SRCS, 'nginx', 'healthcheck.sh');
@@ -80,7 +80,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
   const httpsPort = reuse?.httpsPort ?? await freePort();
   const sshPort = reuse?.sshPort ?? await freePort();
   const env = {
-    PATH: `${path.join(SRCS, 'common')}:${process.env.PATH}`,
+    PATH: IMAGE_PATH,
     SSH_USER: sshUser,
     WORDPRESS_PORT: String(options.wordpressPort ?? 5050),
     ...(options.httpsPublicPort === undefined ? {} : { HTTPS_PORT: String(options.httpsPublicPort) }),

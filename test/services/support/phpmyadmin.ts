@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { httpRequest } from '../../../lib/probes/http';
 
 export const PMA_ENTRYPOINT = path.join(SRCS, 'phpmyadmin', 'entrypoint.sh');
@@ -50,7 +50,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
   writeSecrets(secrets, { phpmyadmin: { 'blowfish-secret': randomSecret(24) } });
   const port = await freePort();
   const env = {
-    PATH: `${path.join(SRCS, 'common')}:${process.env.PATH}`,
+    PATH: IMAGE_PATH,
     PMA_HOST: database.host,
     PMA_PORT: String(database.port),
     SECRETS_DIR: secrets,

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 
 export const DEBIAN_WORDPRESS = '/usr/share/wordpress';
@@ -105,7 +105,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     WORDPRESS_URL: baseUrl,
     WORDPRESS_USERS: users.map((user) => `${user.login}:${user.role}:${user.email}`).join(' '),
     // Debian and scratch overrides of the image's Alpine defaults.
-    PATH: `${path.join(SRCS, 'common')}:${process.env.PATH}`,
+    PATH: IMAGE_PATH,
     FT_SHARE: SRCS,
     WORDPRESS_ROOT: root,
     WORDPRESS_LISTEN: `127.0.0.1:${port}`,
