@@ -2,7 +2,7 @@
  * `./setup.sh check` (B6): every S requirement proven against the live stack, with the same probes
  * the host tests run against loopback servers (B5). Only the endpoints and credentials differ.
  */
-import { Testing } from 'cdk8s';
+import { App } from 'cdk8s';
 import { buildApp } from './app';
 import { SERVICE_NAMES, StackConfig } from './config';
 import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from './monitoring/dashboards';
@@ -43,7 +43,7 @@ export const PROCESS_TO_KILL: Readonly<Record<string, string>> = {
 
 /** The Service types the chart declares, by name: the expectation of S4/S12 comes from the chart itself. */
 function serviceTypes(config: StackConfig): Record<string, 'LoadBalancer' | 'ClusterIP'> {
-  const charts = buildApp(Testing.app(), config);
+  const charts = buildApp(new App(), config);
   return Object.fromEntries(charts.stack.toJson().filter((o) => o.kind === 'Service').map((o) => [o.metadata.name, o.spec.type]));
 }
 
