@@ -6,7 +6,7 @@ import { App } from 'cdk8s';
 import { buildApp } from './app';
 import { SERVICE_NAMES, StackConfig } from './config';
 import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from './monitoring/dashboards';
-import { METRICS, SERIES_TAGS } from './monitoring/telegraf';
+import { METRICS, SERIES_TAGS } from './telegraf-config';
 import { Kubectl, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeRestartWhenProcessDies, probeServiceAddresses } from './probes/cluster';
 import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from './probes/ftps';
 import { probeGrafanaDashboards, probeGrafanaQuery } from './probes/grafana';

@@ -8,7 +8,7 @@ import { SERVICE_NAMES } from '../lib/config';
 import {
   DASHBOARD_SCHEMA_VERSION, dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning, INFLUXDB_DATASOURCE_UID,
 } from '../lib/monitoring/dashboards';
-import { producedSeries, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from '../lib/monitoring/telegraf';
+import { producedSeries, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from '../lib/telegraf-config';
 import { panelQueries, queryReferences } from './support/influxql';
 
 const namespace = 'ft-services';

@@ -15,7 +15,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERVICE_NAMES } from '../config';
-import { METRICS, SERIES_TAGS } from './telegraf';
+import { METRICS, SERIES_TAGS } from '../telegraf-config';
 
 /**
  * The dashboard schema Grafana 12.0 (Alpine 3.22's package) knows; the SDK emits 42, which only

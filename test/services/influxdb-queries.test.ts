@@ -7,7 +7,7 @@
  */
 import { SERVICE_NAMES } from '../../lib/config';
 import { dashboardFiles } from '../../lib/monitoring/dashboards';
-import { telegrafInputs } from '../../lib/monitoring/telegraf';
+import { telegrafInputs } from '../../lib/telegraf-config';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
 import { stopAll } from './support/harness';
 import { InfluxDatabase, influxQuery, influxWrite, startScratchInflux } from './support/influxdb';

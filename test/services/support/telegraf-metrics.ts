@@ -1,12 +1,12 @@
 /**
  * What our telegraf DaemonSet would write to InfluxDB, without telegraf (not packaged by Debian):
  * metrics shaped exactly as telegraf 1.34's inputs emit them (names, tags, field types from the
- * plugins' READMEs and sources cited in lib/monitoring/telegraf.ts), passed through the filters of
+ * plugins' READMEs and sources cited in lib/telegraf-config.ts), passed through the filters of
  * OUR generated config (namepass, tagpass, tags, fieldinclude, taginclude, in telegraf's order:
  * select on the raw metric, add the plugin's tags, then modify), and serialized the way telegraf's
  * influx serializer does (sorted tags, `i` for integers, nanosecond timestamps).
  */
-import { TelegrafInput } from '../../../lib/monitoring/telegraf';
+import { TelegrafInput } from '../../../lib/telegraf-config';
 
 /** An integer field (telegraf's int64, `123i` in line protocol); plain numbers are floats. */
 export interface Int { readonly int: number }

@@ -38,7 +38,7 @@
  * omitted and the tags reduced to namespace/pod/container/node, they all write the same series
  * with the same value, so the duplicates collapse in InfluxDB instead of multiplying.
  */
-import { renderToml, TomlTable } from './toml';
+import { renderToml, TomlTable } from './monitoring/toml';
 
 /** Where the chart mounts the config, and the ConfigMap key that holds it. */
 export const TELEGRAF_CONFIG_PATH = '/etc/telegraf/telegraf.conf';
