@@ -194,14 +194,45 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const OPEN_MAPS = new Set(['images.tags']);
 const OPTIONAL_FIELDS = new Set(['storage.storageClass']);
 
+/** The JSON type of a value, as a user reads it in a message. */
+function jsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (isPlainObject(value)) return 'an object';
+  return typeof value === 'string' ? 'a string' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'true or false' : typeof value;
+}
+
+/** How many single-character edits turn `a` into `b` (Levenshtein). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The known name closest to `name`, when it is close enough to be a typo (at most a third of it changed). */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  const ranked = known.map((candidate) => ({ candidate, distance: editDistance(name.toLowerCase(), candidate.toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance);
+  const best = ranked[0];
+  return best !== undefined && best.distance <= Math.max(1, Math.floor(name.length / 3)) ? best.candidate : undefined;
+}
+
 function merge(base: unknown, override: unknown, path: string): unknown {
   if (override === undefined) return base;
+  // The defaults give every field its type; an optional field (no default) is checked by validateStackConfig.
+  if (base !== undefined && path !== '' && jsonType(base) !== jsonType(override)) throw new StackConfigError(path, override, jsonType(base));
   if (!isPlainObject(base) || !isPlainObject(override)) return override;
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
     const field = path ? `${path}.${key}` : key;
     if (!(key in base) && !OPEN_MAPS.has(path) && !OPTIONAL_FIELDS.has(field)) {
-      throw new StackConfigError(field, value, `one of the known fields: ${Object.keys(base).join(', ')}`);
+      const known = Object.keys(base);
+      const guess = closestName(key, known);
+      throw new StackConfigError(field, value, `one of the known fields: ${known.join(', ')}${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`);
     }
     result[key] = merge(base[key], value, field);
   }
@@ -274,7 +305,7 @@ function validateStackConfig(config: StackConfig): void {
     if (!(SERVICE_NAMES as readonly string[]).includes(service)) fail(`images.tags.${service}`, config.images.tags[service as ServiceName], `a tag for one of ${SERVICE_NAMES.join(', ')}`);
   }
 
-  if (config.storage.storageClass !== undefined && !DNS_SUBDOMAIN.test(config.storage.storageClass)) {
+  if (config.storage.storageClass !== undefined && (typeof config.storage.storageClass !== 'string' || !DNS_SUBDOMAIN.test(config.storage.storageClass))) {
     fail('storage.storageClass', config.storage.storageClass, 'a StorageClass name (DNS subdomain)');
   }
   for (const service of STATEFUL_SERVICES) {

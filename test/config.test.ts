@@ -43,7 +43,7 @@ describe('B1 the stack configuration', () => {
 
   const failures: ReadonlyArray<[string, StackConfigOverrides, string]> = [
     ['an unknown field (a typo must not pass silently)', { ports: { wordpres: 5050 } } as StackConfigOverrides,
-      'stack config: ports.wordpres is 5050; allowed: one of the known fields: http, https, ssh, wordpress, phpmyadmin, ftps, grafana'],
+      'stack config: ports.wordpres is 5050; allowed: one of the known fields: http, https, ssh, wordpress, phpmyadmin, ftps, grafana (did you mean "wordpress"?)'],
     ['a namespace that is not a DNS label', { namespace: 'FT_services' },
       'stack config: namespace is "FT_services"; allowed: a DNS-1123 label (lower-case letters, digits and "-", at most 63)'],
     ['an unknown load-balancer mode', { loadBalancer: { mode: 'nodeport' as 'metallb' } },
