@@ -7,8 +7,8 @@ import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..');
 const SRCS = path.join(ROOT, 'srcs');
-// CI clones the repository with shared/ beside it, as on the developers' machines.
-const ALPINE_FACTS = path.resolve(ROOT, '..', 'shared', 'alpine-facts.md');
+// The Alpine 3.22 package names checked against aports, with the commit they were checked at.
+const ALPINE_PACKAGES = path.join(ROOT, 'data', 'alpine-3.22-packages.json');
 const ALPINE = 'alpine:3.22';
 
 /** Every file under `dir`, recursively. */
@@ -60,16 +60,17 @@ export function apkAddPackages(run: string): string[] {
   return packages;
 }
 
-/** Every word written as code in alpine-facts.md: the package names it verified are among them. */
-export function knownAlpineNames(facts: string): Set<string> {
-  const names = new Set<string>();
-  const spans = [...facts.matchAll(/`([^`\n]+)`/g)].map((match) => match[1]);
-  const codeBlocks = [...facts.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((match) => match[1]);
-  for (const text of [...spans, ...codeBlocks]) {
-    for (const word of text.split(/[\s,()]+/)) if (/^[a-z0-9][a-z0-9._+-]*$/.test(word)) names.add(word);
-  }
-  return names;
+interface AlpinePackages {
+  readonly release: string;
+  readonly aports: { readonly repository: string; readonly branch: string; readonly commit: string };
+  /** package name → the aports directory that builds it (`main/nginx`, `community/php83`). */
+  readonly packages: Readonly<Record<string, string>>;
+  /** names Alpine 3.22 does not ship, with why. */
+  readonly absent: Readonly<Record<string, string>>;
 }
+
+const alpine: AlpinePackages = JSON.parse(fs.readFileSync(ALPINE_PACKAGES, 'utf8'));
+const knownAlpineNames = new Set(Object.keys(alpine.packages));
 
 /** True when a RUN that downloads something also verifies it (checksum or signature) itself. */
 export function downloadsVerified(run: string): boolean {
@@ -108,9 +109,8 @@ describe('the checkers themselves', () => {
     ].join('\n'));
     expect(bad.map((i) => i.keyword)).toEqual(['FROM', 'RUN', 'ENV']);
     expect(apkAddPackages(bad[1].args)).toEqual(['curl', 'made-up-package']);
-    const known = knownAlpineNames(fs.readFileSync(ALPINE_FACTS, 'utf8'));
-    expect(known.has('made-up-package')).toBe(false);
-    expect(['curl', 'php83-fpm', 'mariadb-client', 'vsftpd'].filter((name) => !known.has(name))).toEqual([]);
+    expect(knownAlpineNames.has('made-up-package')).toBe(false);
+    expect(['curl', 'php83-fpm', 'mariadb-client', 'vsftpd'].filter((name) => !knownAlpineNames.has(name))).toEqual([]);
     expect(downloadsVerified(bad[1].args)).toBe(false);
     expect(downloadsVerified(`${bad[1].args} && echo "abc  tool.tar.gz" | sha256sum -c -`)).toBe(true);
     expect(secretLookingLines('ENV ADMIN_PASSWORD=hunter22\npassword="$(cat /run/secrets/x)"\n$password = @file_get_contents($p);'))
@@ -119,6 +119,14 @@ describe('the checkers themselves', () => {
     expect(mentionsLatest('curl -O https://wordpress.org/latest.tar.gz')).toBe(true);
     expect(mentionsLatest('FROM alpine:3.22')).toBe(false);
     expect(secretLookingLines('-----BEGIN OPENSSH PRIVATE KEY-----')).toHaveLength(1);
+  });
+
+  test('S2 the package list is for the release the images use, names the aports commit, and keeps out what Alpine lacks', () => {
+    expect(`alpine:${alpine.release}`).toBe(ALPINE);
+    expect(alpine.aports).toMatchObject({ repository: 'alpinelinux/aports', branch: `${alpine.release}-stable` });
+    expect(alpine.aports.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(Object.values(alpine.packages).filter((origin) => !/^(main|community)\/[a-z0-9._+-]+$/.test(origin))).toEqual([]);
+    expect(Object.keys(alpine.absent).filter((name) => knownAlpineNames.has(name))).toEqual([]);
   });
 });
 
@@ -131,10 +139,10 @@ describe('Dockerfiles under srcs/', () => {
     }
   });
 
-  test.each(dockerfiles.map((file) => [relative(file), file]))('S2 every package %s installs with apk add is a verified Alpine 3.22 name (shared/alpine-facts.md)', (_name, file) => {
-    const known = knownAlpineNames(fs.readFileSync(ALPINE_FACTS, 'utf8'));
+  test.each(dockerfiles.map((file) => [relative(file), file]))('S2 every package %s installs with apk add is a verified Alpine 3.22 name (data/alpine-3.22-packages.json)', (_name, file) => {
     const packages = parseDockerfile(fs.readFileSync(file, 'utf8')).filter((i) => i.keyword === 'RUN').flatMap((i) => apkAddPackages(i.args));
-    expect(packages.filter((name) => !known.has(name))).toEqual([]);
+    expect(packages.length).toBeGreaterThan(0);
+    expect(packages.filter((name) => !knownAlpineNames.has(name))).toEqual([]);
   });
 
   test.each(dockerfiles.map((file) => [relative(file), file]))('S2 every download in %s is verified (checksum or signature) in the same RUN', (_name, file) => {

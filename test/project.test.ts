@@ -38,3 +38,39 @@ test('D1 the TypeScript compiler is strict', () => {
   const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8'));
   expect(tsconfig.compilerOptions).toMatchObject({ strict: true, noUnusedLocals: true, noImplicitReturns: true });
 });
+
+/** Folders that are not the project's own files: installed, generated at run time, or git's. */
+const NOT_OURS = new Set(['.git', 'node_modules', 'build', 'cdk8s.out', 'test-output', '.ft']);
+
+/** Every file of the project, recursively (what a clone holds, plus untracked work). */
+function projectFiles(dir = ROOT): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (NOT_OURS.has(entry.name)) return [];
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? projectFiles(full) : [full];
+  });
+}
+
+// A shared/ folder one level up, in any spelling: a relative path, or path.join/resolve segments.
+const BESIDE_THE_CHECKOUT = /\.\.[/\\]shared\b|['"`]\.\.['"`]\s*,\s*['"`]shared['"`]/;
+
+test('B12 no project file reads or points to a shared/ folder beside the checkout, so a lone clone passes', () => {
+  const files = projectFiles();
+  expect(files.length).toBeGreaterThan(50);
+  const offenders = files.flatMap((file) => fs.readFileSync(file, 'latin1').split('\n')
+    .flatMap((line, index) => (BESIDE_THE_CHECKOUT.test(line) ? [`${path.relative(ROOT, file)}:${index + 1}`] : [])));
+  expect(offenders).toEqual([]);
+  const up = '..';
+  expect([`${up}/shared/x.md`, `path.resolve(ROOT, '${up}', 'shared')`, `path.join(__dirname, "${up}", "shared", "y")`]
+    .filter((line) => !BESIDE_THE_CHECKOUT.test(line))).toEqual([]);
+});
+
+test('B12 every requirement ID a test names is explained in docs/requirements.md', () => {
+  const explained = new Set([...fs.readFileSync(path.join(ROOT, 'docs', 'requirements.md'), 'utf8')
+    .matchAll(/^\| ([SDKB]\d+) \|/gm)].map((match) => match[1]));
+  expect(explained.size).toBe(36);
+  const named = new Set(projectFiles(path.join(ROOT, 'test')).filter((file) => file.endsWith('.test.ts'))
+    .flatMap((file) => [...fs.readFileSync(file, 'utf8').matchAll(/\b(?:test|it|describe)(?:\.each\([^)]*\))?\(\s*[`'"]([SDKB]\d+) /g)].map((match) => match[1])));
+  expect(named.size).toBeGreaterThan(20);
+  expect([...named].filter((id) => !explained.has(id)).sort()).toEqual([]);
+});

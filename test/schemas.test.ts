@@ -9,7 +9,8 @@ import Ajv, { ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { containersOf, Manifest, synth, workloads } from './support/manifests';
 
-const SHARED = path.resolve(__dirname, '..', '..', 'shared');
+// The schema files the project carries (data/README.md says where each comes from).
+const DATA = path.resolve(__dirname, '..', 'data');
 const KUBERNETES_VERSIONS = ['v1.27.0', 'v1.35.0'];
 
 type Schema = Record<string, unknown>;
@@ -33,7 +34,7 @@ const gvkKey = (apiVersion: string, kind: string) => `${apiVersion}/${kind}`;
 
 /** Validators for every kind a Kubernetes version defines, by `apiVersion/kind`. */
 function kubernetesValidators(version: string): Map<string, ValidateFunction> {
-  const { definitions } = JSON.parse(fs.readFileSync(path.join(SHARED, 'k8s-schemas', version, '_definitions.json'), 'utf8'));
+  const { definitions } = JSON.parse(fs.readFileSync(path.join(DATA, 'k8s-schemas', version, '_definitions.json'), 'utf8'));
   const ajv = newAjv();
   ajv.addSchema({ $id: 'k8s', definitions: strict(definitions) });
   const validators = new Map<string, ValidateFunction>();
@@ -49,7 +50,7 @@ function kubernetesValidators(version: string): Map<string, ValidateFunction> {
 
 /** Validators for MetalLB's custom resources, from the CRDs in its release manifest. */
 function metallbValidators(): Map<string, ValidateFunction> {
-  const manifest = fs.readFileSync(path.join(SHARED, 'metallb', 'metallb-native-v0.16.1.yaml'), 'utf8');
+  const manifest = fs.readFileSync(path.join(DATA, 'metallb', 'metallb-native-v0.16.1.yaml'), 'utf8');
   const ajv = newAjv();
   const validators = new Map<string, ValidateFunction>();
   for (const doc of YAML.parseAllDocuments(manifest).map((d) => d.toJSON())) {

@@ -19,7 +19,7 @@ import { METRICS, SERIES_TAGS } from '../telegraf-config';
 
 /**
  * The dashboard schema Grafana 12.0 (Alpine 3.22's package) knows; the SDK emits 42, which only
- * newer Grafana releases understand (shared/grafana-facts.md).
+ * newer Grafana releases understand (test/monitoring.test.ts pins it).
  */
 export const DASHBOARD_SCHEMA_VERSION = 41;
 
