@@ -385,9 +385,3 @@ describe('B8 network policies', () => {
     expect(policyFor('influxdb').spec.ingress[0].ports).toEqual([{ port: 8086, protocol: 'TCP' }]);
   });
 });
-
-describe('D4 snapshot', () => {
-  test('D4 the synthesized stack matches the reviewed snapshot', () => {
-    expect(stack.charts).toMatchSnapshot();
-  });
-});
