@@ -14,7 +14,7 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkExitCode, formatResult, formatSummary, runChecks, stackChecks } from '../lib/check';
+import { checkExitCode, formatResult, formatSummary, runChecks, stackChecks } from '../lib/setup/check';
 import { Kubectl } from '../lib/probes/cluster';
 import { SecretSpec, stackSecrets } from '../lib/secrets';
 import { configFromEnvironment } from '../lib/setup/config-files';

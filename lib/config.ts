@@ -15,6 +15,10 @@ export type ScalableService = (typeof SCALABLE_SERVICES)[number];
 export const STATEFUL_SERVICES = ['wordpress', 'mysql', 'ftps', 'grafana', 'influxdb'] as const;
 export type StatefulService = (typeof STATEFUL_SERVICES)[number];
 
+/** Services that run one pod on every node, as a DaemonSet (K7); the others are Deployments. */
+export const DAEMONSET_SERVICES = ['telegraf'] as const;
+export type DaemonSetService = (typeof DAEMONSET_SERVICES)[number];
+
 export const WORDPRESS_ROLES = ['administrator', 'editor', 'author', 'contributor', 'subscriber'] as const;
 export type WordPressRole = (typeof WORDPRESS_ROLES)[number];
 

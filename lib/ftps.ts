@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { StackService, StackServiceContext } from './stack-service';
+import { publicEndpoints, serviceExposure } from './endpoints';
+import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
 
 export type FtpsProps = StackServiceContext;
 
@@ -11,24 +12,26 @@ export class Ftps extends StackService {
   constructor(scope: Construct, id: string, props: FtpsProps) {
     const { config, secrets } = props;
     const { min, max } = config.ftps.passivePorts;
+    const endpoint = publicEndpoints(config).ftps;
     const passive = Array.from({ length: max - min + 1 }, (_, i) => min + i);
     super(scope, id, {
-      config,
       name: 'ftps',
       component: 'file-transfer',
+      image: serviceImage(config, 'ftps'),
+      resources: config.resources.ftps,
       ports: [
-        { name: 'ftp', containerPort: 21, servicePort: config.ports.ftps },
+        { name: 'ftp', containerPort: 21, servicePort: endpoint.port },
         ...passive.map((port) => ({ name: `pasv-${port}`, containerPort: port })),
       ],
-      exposure: 'LoadBalancer',
+      exposure: serviceExposure(config, 'ftps'),
       env: {
         FTPS_USER: config.ftps.user,
-        FTPS_PASV_ADDRESS: config.loadBalancer.address,
+        FTPS_PASV_ADDRESS: endpoint.host,
         FTPS_PASV_MIN_PORT: min,
         FTPS_PASV_MAX_PORT: max,
       },
       secrets: [secrets.tls, secrets.ftpsUser],
-      dataPath: '/var/lib/ftp',
+      volume: dataVolume(config, 'ftps', '/var/lib/ftp'),
       liveness: { kind: 'exec', command: ['healthcheck'] },
     });
   }

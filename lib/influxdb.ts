@@ -1,18 +1,23 @@
 import { Construct } from 'constructs';
-import { StackService, StackServiceContext } from './stack-service';
+import { serviceExposure } from './endpoints';
+import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
 
 export type InfluxDbProps = StackServiceContext;
 
-/** InfluxDB 1.x, where telegraf writes and Grafana reads: cluster-internal (S12), data on its volume (S10). */
+/**
+ * InfluxDB 1.x, where telegraf writes and Grafana reads: cluster-internal (S12), reachable only by
+ * the clients that declare themselves with `allowFrom` (B8), data on its volume (S10).
+ */
 export class InfluxDb extends StackService {
   constructor(scope: Construct, id: string, props: InfluxDbProps) {
     const { config, secrets } = props;
     super(scope, id, {
-      config,
       name: 'influxdb',
       component: 'database',
+      image: serviceImage(config, 'influxdb'),
+      resources: config.resources.influxdb,
       ports: [{ name: 'http', containerPort: 8086 }],
-      exposure: 'ClusterIP',
+      exposure: serviceExposure(config, 'influxdb'),
       env: {
         INFLUXDB_DB: config.influxdb.database,
         INFLUXDB_ADMIN_USER: config.influxdb.adminUser,
@@ -20,7 +25,7 @@ export class InfluxDb extends StackService {
         INFLUXDB_READ_USER: config.influxdb.readUser,
       },
       secrets: [secrets.influxdbAdmin, secrets.influxdbWrite, secrets.influxdbRead],
-      dataPath: '/var/lib/influxdb',
+      volume: dataVolume(config, 'influxdb', '/var/lib/influxdb'),
       liveness: { kind: 'http', path: '/ping', port: 8086, scheme: 'HTTP' },
       firstBootSeconds: 120,
     });

@@ -1,21 +1,26 @@
 import { Construct } from 'constructs';
-import { StackService, StackServiceContext } from './stack-service';
+import { serviceExposure } from './endpoints';
+import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
 
 export type MySqlProps = StackServiceContext;
 
-/** MariaDB for WordPress: reachable inside the cluster only (S12), data on its volume (S10). */
+/**
+ * MariaDB for WordPress: reachable inside the cluster only (S12), and only by the clients that
+ * declare themselves with `allowFrom` (B8); data on its volume (S10).
+ */
 export class MySql extends StackService {
   constructor(scope: Construct, id: string, props: MySqlProps) {
     const { config, secrets } = props;
     super(scope, id, {
-      config,
       name: 'mysql',
       component: 'database',
+      image: serviceImage(config, 'mysql'),
+      resources: config.resources.mysql,
       ports: [{ name: 'mysql', containerPort: 3306 }],
-      exposure: 'ClusterIP',
+      exposure: serviceExposure(config, 'mysql'),
       env: { MYSQL_DATABASE: config.mysql.database, MYSQL_USER: config.mysql.user },
       secrets: [secrets.mysqlRoot, secrets.mysqlWordPress],
-      dataPath: '/var/lib/mysql',
+      volume: dataVolume(config, 'mysql', '/var/lib/mysql'),
       // A real query, not an open port: the first boot's temporary server listens on no port at all.
       liveness: { kind: 'exec', command: ['healthcheck'] },
       firstBootSeconds: 300,

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
+import { publicEndpoints, serviceExposure } from './endpoints';
 import { PhpMyAdmin } from './phpmyadmin';
-import { StackService, StackServiceContext } from './stack-service';
+import { serviceImage, StackService, StackServiceContext } from './stack-service';
 
 export interface NginxProps extends StackServiceContext {
   /** Served as a reverse proxy under /phpmyadmin/. */
@@ -14,21 +15,24 @@ export interface NginxProps extends StackServiceContext {
 export class Nginx extends StackService {
   constructor(scope: Construct, id: string, props: NginxProps) {
     const { config, secrets, phpMyAdmin } = props;
+    const endpoints = publicEndpoints(config);
     super(scope, id, {
-      config,
       name: 'nginx',
       component: 'web',
+      image: serviceImage(config, 'nginx'),
+      resources: config.resources.nginx,
       ports: [
-        { name: 'http', containerPort: 80, servicePort: config.ports.http },
-        { name: 'https', containerPort: 443, servicePort: config.ports.https },
-        { name: 'ssh', containerPort: 22, servicePort: config.ports.ssh },
+        { name: 'http', containerPort: 80, servicePort: endpoints.http.port },
+        { name: 'https', containerPort: 443, servicePort: endpoints.https.port },
+        { name: 'ssh', containerPort: 22, servicePort: endpoints.ssh.port },
       ],
-      exposure: 'LoadBalancer',
+      exposure: serviceExposure(config, 'nginx'),
       env: {
         SSH_USER: config.ssh.user,
-        // The redirects name the public ports, which the Service may map to other container ports.
-        HTTPS_PORT: config.ports.https,
-        WORDPRESS_PORT: config.ports.wordpress,
+        // The redirects keep the host the client asked for and name the public ports, which the
+        // Service may map to other container ports: what follows the host, as the URLs have it.
+        HTTPS_PORT_SUFFIX: endpoints.https.portSuffix,
+        WORDPRESS_PORT_SUFFIX: endpoints.wordpress.portSuffix,
         PHPMYADMIN_URL: phpMyAdmin.url('https'),
       },
       secrets: [secrets.tls, secrets.sshUser],

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
+import { publicEndpoints, serviceExposure } from './endpoints';
 import { MySql } from './mysql';
-import { StackService, StackServiceContext } from './stack-service';
+import { serviceImage, StackService, StackServiceContext } from './stack-service';
 
 export interface PhpMyAdminProps extends StackServiceContext {
   /** The database it administers. */
@@ -12,16 +13,18 @@ export class PhpMyAdmin extends StackService {
   constructor(scope: Construct, id: string, props: PhpMyAdminProps) {
     const { config, secrets, mysql } = props;
     super(scope, id, {
-      config,
       name: 'phpmyadmin',
       component: 'web',
-      ports: [{ name: 'https', containerPort: 5000, servicePort: config.ports.phpmyadmin }],
-      exposure: 'LoadBalancer',
-      env: { PMA_HOST: mysql.name, PMA_PORT: mysql.ports[0].containerPort },
+      image: serviceImage(config, 'phpmyadmin'),
+      resources: config.resources.phpmyadmin,
+      ports: [{ name: 'https', containerPort: 5000, servicePort: publicEndpoints(config).phpmyadmin.port }],
+      exposure: serviceExposure(config, 'phpmyadmin'),
+      env: { PMA_HOST: mysql.host, PMA_PORT: mysql.port },
       secrets: [secrets.tls, secrets.phpMyAdmin],
       // nginx and php-fpm both answer, without depending on the database being up.
       liveness: { kind: 'http', path: '/healthz.php', port: 5000, scheme: 'HTTPS' },
       replicas: config.replicas.phpmyadmin,
     });
+    mysql.allowFrom(this);
   }
 }

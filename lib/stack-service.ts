@@ -17,7 +17,8 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ServiceName, StackConfig, StatefulService, STATEFUL_SERVICES } from './config';
+import { DaemonSetService, ResourceSpec, ServiceName, StackConfig, StatefulService } from './config';
+import { Exposure } from './endpoints';
 import { SecretSpec, secretMountPath, StackSecrets } from './secrets';
 
 /** The name shared by every object of the stack (the `app.kubernetes.io/instance` and `part-of` label). */
@@ -37,45 +38,51 @@ export interface ContainerPort {
   readonly servicePort?: number;
 }
 
-export type Exposure = 'LoadBalancer' | 'ClusterIP' | 'none';
-
 /** What every service construct is given: the stack's configuration and its Secrets. */
 export interface StackServiceContext {
   readonly config: StackConfig;
   readonly secrets: StackSecrets;
 }
 
-export interface StackServiceProps {
-  readonly config: StackConfig;
-  /** The service's name: its image, Deployment/DaemonSet, Service and container are all named so. */
-  readonly name: ServiceName;
+/** The image a service runs: `<registry><service>:<tag>` (S2). */
+export interface ServiceImage {
+  readonly name: string;
+  /** Also the `app.kubernetes.io/version` label. */
+  readonly tag: string;
+}
+
+/** The service's PersistentVolumeClaim `<name>-data` (ReadWriteOnce) and where it is mounted (K6). */
+export interface DataVolume {
+  readonly path: string;
+  /** A Kubernetes quantity, e.g. `1Gi`. */
+  readonly size: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClass?: string;
+}
+
+/** Files mounted read-only as one folder, from the ConfigMap `<service>-<key>` this construct makes. */
+export interface ConfigFolder {
+  readonly path: string;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+interface CommonProps {
   /** `app.kubernetes.io/component`, e.g. `database`. */
   readonly component: string;
-  /**
-   * `daemonset` runs one pod per node (telegraf, K7).
-   * @default 'deployment'
-   */
-  readonly workload?: 'deployment' | 'daemonset';
+  readonly image: ServiceImage;
+  /** The container's requests and limits (K5). */
+  readonly resources: ResourceSpec;
   readonly ports: readonly ContainerPort[];
-  /**
-   * How the ports are reachable: through the shared load-balancer address, inside the cluster only, or not at all.
-   * @default 'ClusterIP'
-   */
-  readonly exposure?: Exposure;
+  /** How the ports are reachable: through the shared load-balancer address, inside the cluster only, or not at all. */
+  readonly exposure: Exposure;
   /** Environment variables: plain values, or EnvValues for Secret keys and pod fields. @default {} */
   readonly env?: Readonly<Record<string, string | number | kplus.EnvValue>>;
   /** Secrets mounted read-only at `/run/secrets/<name>/`. @default [] */
   readonly secrets?: readonly SecretSpec[];
   /** Secrets that may be absent (the image then falls back, e.g. generates a key). @default [] */
   readonly optionalSecrets?: readonly SecretSpec[];
-  /** ConfigMaps mounted read-only as folders. @default [] */
-  readonly configFolders?: ReadonlyArray<{ readonly path: string; readonly configMap: kplus.ConfigMap }>;
-  /**
-   * Where the service's PersistentVolumeClaim (`<name>-data`) is mounted; only services listed in
-   * STATEFUL_SERVICES own one, and they run as one pod with the `Recreate` strategy (K6).
-   * @default no volume
-   */
-  readonly dataPath?: string;
+  /** ConfigMaps this construct makes and mounts, by the suffix of their name (`<service>-<key>`). @default {} */
+  readonly configFolders?: Readonly<Record<string, ConfigFolder>>;
   readonly liveness: HealthCheck;
   /** @default the liveness check */
   readonly readiness?: HealthCheck;
@@ -84,23 +91,38 @@ export interface StackServiceProps {
    * @default 60
    */
   readonly firstBootSeconds?: number;
-  /** @default 1 */
-  readonly replicas?: number;
-  /** For services that call the Kubernetes API or the kubelet. @default none, and no token is mounted */
-  readonly serviceAccount?: kplus.IServiceAccount;
+  /**
+   * For services that call the Kubernetes API or the kubelet: a ServiceAccount named after the
+   * service, whose token is mounted. @default false: no account, and no token is mounted
+   */
+  readonly apiAccess?: boolean;
 }
+
+/**
+ * What depends on the kind of service, checked by the compiler: a stateful service (STATEFUL_SERVICES)
+ * has its volume and one pod with the `Recreate` strategy; only the others may scale; a
+ * DAEMONSET_SERVICES service runs one pod per node (K7).
+ */
+type KindProps<N extends ServiceName> =
+  & (N extends StatefulService ? { readonly volume: DataVolume; readonly replicas?: never } : { readonly volume?: never; /** @default 1 */ readonly replicas?: number })
+  & (N extends DaemonSetService ? { readonly workload: 'daemonset' } : { readonly workload?: 'deployment' });
+
+export type StackServiceProps = {
+  /** The service's name: its image, Deployment/DaemonSet, Service and container are all named so. */
+  [N in ServiceName]: CommonProps & { readonly name: N } & KindProps<N>
+}[ServiceName];
 
 /** Seconds between two startup-probe attempts. */
 const STARTUP_PERIOD_SECONDS = 5;
 
 /** The labels every object of a service carries (K4). */
-export function serviceLabels(config: StackConfig, name: ServiceName, component: string): Record<string, string> {
+function serviceLabels(name: ServiceName, component: string, version: string): Record<string, string> {
   return {
     ...selectorLabels(name),
     'app.kubernetes.io/component': component,
     'app.kubernetes.io/part-of': STACK_NAME,
     'app.kubernetes.io/managed-by': 'cdk8s',
-    'app.kubernetes.io/version': imageTag(config, name),
+    'app.kubernetes.io/version': version,
   };
 }
 
@@ -109,54 +131,67 @@ export function selectorLabels(name: ServiceName): Record<string, string> {
   return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': STACK_NAME };
 }
 
-export function imageTag(config: StackConfig, name: ServiceName): string {
+/** The tag the configuration gives a service's image (not to be confused with setup's content-hash tags). */
+export function configuredImageTag(config: StackConfig, name: ServiceName): string {
   return config.images.tags[name] ?? config.images.tag;
 }
 
-/** `<registry><service>:<tag>`: images are named after their service (S2). */
-export function imageName(config: StackConfig, name: ServiceName): string {
-  return `${config.images.registry}${name}:${imageTag(config, name)}`;
+/** Images are named after their service (S2). */
+export function serviceImage(config: StackConfig, name: ServiceName): ServiceImage {
+  const tag = configuredImageTag(config, name);
+  return { name: `${config.images.registry}${name}:${tag}`, tag };
+}
+
+/** A stateful service's volume, sized and classed by the configuration. */
+export function dataVolume(config: StackConfig, name: StatefulService, path: string): DataVolume {
+  return { path, size: config.storage.sizes[name], storageClass: config.storage.storageClass };
 }
 
 export class StackService extends Construct {
   readonly name: ServiceName;
+  /** The labels of every object of this service (K4). */
+  readonly labels: Readonly<Record<string, string>>;
   readonly workload: kplus.Deployment | kplus.DaemonSet;
   readonly container: kplus.Container;
   /** The Service in front of the pods, when the ports are exposed. */
   readonly service?: kplus.Service;
   readonly claim?: k8s.KubePersistentVolumeClaim;
+  /** The account the pods run as, with `apiAccess`. */
+  readonly serviceAccount?: kplus.ServiceAccount;
   /** The ports, as given. */
   readonly ports: readonly ContainerPort[];
+  private readonly clients: StackService[] = [];
 
   constructor(scope: Construct, id: string, props: StackServiceProps) {
     super(scope, id);
-    const { config, name } = props;
+    const { name } = props;
     this.name = name;
     this.ports = props.ports;
-    const labels = serviceLabels(config, name, props.component);
+    const labels = serviceLabels(name, props.component, props.image.tag);
+    this.labels = labels;
     const metadata = { name, labels };
-    const replicas = props.replicas ?? 1;
-    const stateful = props.dataPath !== undefined;
+    const volume = props.volume;
 
-    if (stateful && !(STATEFUL_SERVICES as readonly string[]).includes(name)) {
-      throw new Error(`${name}: dataPath is set, but ${name} is not in STATEFUL_SERVICES (${STATEFUL_SERVICES.join(', ')})`);
-    }
-    if (stateful && replicas !== 1) throw new Error(`${name}: replicas is ${replicas}; allowed: 1 for a service with a ReadWriteOnce volume`);
+    if (props.apiAccess) this.serviceAccount = new kplus.ServiceAccount(this, 'Account', { metadata, automountToken: false });
+    const configMaps = Object.entries(props.configFolders ?? {}).map(([key, folder]) => ({
+      path: folder.path,
+      configMap: new kplus.ConfigMap(this, `ConfigMap${key}`, { metadata: { name: `${name}-${key}`, labels }, data: { ...folder.files } }),
+    }));
 
     const podProps = {
       metadata,
       podMetadata: { labels },
       select: false,
-      serviceAccount: props.serviceAccount,
-      automountServiceAccountToken: props.serviceAccount !== undefined,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: this.serviceAccount !== undefined,
       securityContext: { ensureNonRoot: false },
     };
     this.workload = props.workload === 'daemonset'
       ? new kplus.DaemonSet(this, 'Workload', podProps)
       : new kplus.Deployment(this, 'Workload', {
         ...podProps,
-        replicas,
-        strategy: stateful ? kplus.DeploymentStrategy.recreate() : undefined,
+        replicas: props.replicas ?? 1,
+        strategy: volume !== undefined ? kplus.DeploymentStrategy.recreate() : undefined,
       });
     this.workload.select(kplus.LabelSelector.of({ labels: selectorLabels(name) }));
     // cdk8s-plus has no typed field for these; JSON patches use its TypeScript key spelling.
@@ -167,12 +202,12 @@ export class StackService extends Construct {
     );
     if (props.workload !== 'daemonset') ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/revisionHistoryLimit', 3));
 
-    const resources = config.resources[name];
+    const { resources } = props;
     const liveness = props.liveness;
     const readiness = props.readiness ?? liveness;
     this.container = this.workload.addContainer({
       name,
-      image: imageName(config, name),
+      image: props.image.name,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       ports: props.ports.map((port) => ({ name: port.name, number: port.containerPort })),
       envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([key, value]) =>
@@ -197,47 +232,70 @@ export class StackService extends Construct {
 
     for (const secret of props.secrets ?? []) this.mountSecret(secret, false);
     for (const secret of props.optionalSecrets ?? []) this.mountSecret(secret, true);
-    for (const folder of props.configFolders ?? []) {
-      const volume = kplus.Volume.fromConfigMap(this, `Config${folder.configMap.name}`, folder.configMap, { name: folder.configMap.name });
-      this.container.mount(folder.path, volume, { readOnly: true });
+    for (const { path, configMap } of configMaps) {
+      const configVolume = kplus.Volume.fromConfigMap(this, `Config${configMap.name}`, configMap, { name: configMap.name });
+      this.container.mount(path, configVolume, { readOnly: true });
     }
 
-    if (props.dataPath !== undefined) {
+    if (volume !== undefined) {
       // The L1 class: cdk8s-plus serializes a claim's size as whole Gi only, so 256Mi would not synth.
       this.claim = new k8s.KubePersistentVolumeClaim(this, 'Data', {
         metadata: { name: `${name}-data`, labels },
         spec: {
           accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: k8s.Quantity.fromString(config.storage.sizes[name as StatefulService]) } },
-          storageClassName: config.storage.storageClass,
+          resources: { requests: { storage: k8s.Quantity.fromString(volume.size) } },
+          storageClassName: volume.storageClass,
         },
       });
       const claim = kplus.PersistentVolumeClaim.fromClaimName(this, 'DataClaim', this.claim.name);
-      this.container.mount(props.dataPath, kplus.Volume.fromPersistentVolumeClaim(this, 'DataVolume', claim, { name: 'data' }));
+      this.container.mount(volume.path, kplus.Volume.fromPersistentVolumeClaim(this, 'DataVolume', claim, { name: 'data' }));
     }
 
-    const exposure = props.exposure ?? 'ClusterIP';
-    if (exposure !== 'none') {
+    const { exposure } = props;
+    if (exposure.type !== 'none') {
       this.service = new kplus.Service(this, 'Service', {
         metadata,
-        type: exposure === 'LoadBalancer' ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
+        type: exposure.type === 'LoadBalancer' ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
         ports: props.ports.map((port) => ({ name: port.name, port: port.servicePort ?? port.containerPort, targetPort: port.containerPort })),
       });
       for (const [key, value] of Object.entries(selectorLabels(name))) this.service.selectLabel(key, value);
-      if (exposure === 'LoadBalancer') shareLoadBalancerAddress(this.service, config);
+      if (exposure.type === 'LoadBalancer') shareLoadBalancerAddress(this.service, exposure);
     }
   }
 
-  /** `<service>:<port>` of this service's first port inside the cluster, e.g. `mysql:3306`. */
-  get address(): string {
-    if (this.service === undefined) throw new Error(`${this.name} has no Service, so no address`);
+  /** The in-cluster host name of this service: its Service's. */
+  get host(): string {
+    if (this.service === undefined) throw new Error(`${this.name} has no Service, so no host`);
+    return this.name;
+  }
+
+  /** The in-cluster port of this service's first port (its Service port). */
+  get port(): number {
     const port = this.ports[0];
-    return `${this.name}:${port.servicePort ?? port.containerPort}`;
+    return port.servicePort ?? port.containerPort;
+  }
+
+  /** `<host>:<port>` inside the cluster, e.g. `mysql:3306`. */
+  get address(): string {
+    return `${this.host}:${this.port}`;
   }
 
   /** The in-cluster URL of this service's first port, e.g. `http://influxdb:8086`. */
   url(scheme: 'http' | 'https'): string {
     return `${scheme}://${this.address}`;
+  }
+
+  /**
+   * Declares that `client` connects to this service (B8). Once a service has declared clients,
+   * the chart admits to its ports those clients only (`StackChart`'s NetworkPolicies).
+   */
+  allowFrom(client: StackService): void {
+    if (!this.clients.includes(client)) this.clients.push(client);
+  }
+
+  /** The clients declared with `allowFrom`. */
+  get allowedClients(): readonly StackService[] {
+    return this.clients;
   }
 
   private mountSecret(secret: SecretSpec, optional: boolean): void {
@@ -258,9 +316,8 @@ export class StackService extends Construct {
  * which also keeps FTPS data connections coming from the same address as the control connection
  * (pitfall 4).
  */
-function shareLoadBalancerAddress(service: kplus.Service, config: StackConfig): void {
-  const address = config.loadBalancer.address;
-  if (config.loadBalancer.mode === 'metallb') {
+function shareLoadBalancerAddress(service: kplus.Service, { address, mode }: { readonly address: string; readonly mode: string }): void {
+  if (mode === 'metallb') {
     service.metadata.addAnnotation('metallb.io/allow-shared-ip', STACK_NAME);
     service.metadata.addAnnotation('metallb.io/address-pool', STACK_NAME);
     service.metadata.addAnnotation('metallb.io/loadBalancerIPs', address);

@@ -7,7 +7,7 @@ import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from '../imports/metallb.io';
-import { StackConfig } from './config';
+import { SERVICE_NAMES, StackConfig } from './config';
 import { Ftps } from './ftps';
 import { Grafana } from './grafana';
 import { InfluxDb } from './influxdb';
@@ -83,17 +83,20 @@ export class StackChart extends Chart {
     const grafana = new Grafana(this, 'Grafana', { config, secrets, influxdb, monitored });
     this.services = [...monitored, grafana];
 
-    allowOnlyFrom(this, mysql, [wordpress, phpMyAdmin]);
-    allowOnlyFrom(this, influxdb, [grafana, telegraf]);
+    for (const service of this.services) {
+      if (service.allowedClients.length > 0) allowOnlyDeclaredClients(this, service);
+    }
   }
 }
 
 /**
- * B8: `target` accepts connections on its ports from `clients` only; every other pod, in this
- * namespace or another, is refused.
+ * B8: `target` accepts connections on its ports from the clients it declared with `allowFrom` only;
+ * every other pod, in this namespace or another, is refused. The rules follow SERVICE_NAMES, not the
+ * order the constructs were made in.
  */
-function allowOnlyFrom(scope: Construct, target: StackService, clients: readonly StackService[]): void {
+function allowOnlyDeclaredClients(scope: Construct, target: StackService): void {
   const select = (service: StackService) => kplus.Pods.select(scope, `${target.name}-from-${service.name}`, { labels: selectorLabels(service.name) });
+  const clients = [...target.allowedClients].sort((a, b) => SERVICE_NAMES.indexOf(a.name) - SERVICE_NAMES.indexOf(b.name));
   new kplus.NetworkPolicy(scope, `${target.name}-policy`, {
     metadata: { name: `${target.name}-allow-clients` },
     selector: kplus.Pods.select(scope, `${target.name}-pods`, { labels: selectorLabels(target.name) }),

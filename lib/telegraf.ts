@@ -5,7 +5,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { InfluxDb } from './influxdb';
 import { PolicyRule, TELEGRAF_CONFIG_FILE, TELEGRAF_CONFIG_PATH, TELEGRAF_ENV, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from './telegraf-config';
-import { serviceLabels, STACK_NAME, StackService, StackServiceContext } from './stack-service';
+import { serviceExposure } from './endpoints';
+import { serviceImage, STACK_NAME, StackService, StackServiceContext } from './stack-service';
 
 export interface TelegrafProps extends StackServiceContext {
   /** Where the metrics are written. */
@@ -19,22 +20,14 @@ export interface TelegrafProps extends StackServiceContext {
 export class Telegraf extends StackService {
   constructor(scope: Construct, id: string, props: TelegrafProps) {
     const { config, secrets, influxdb } = props;
-    const labels = serviceLabels(config, 'telegraf', 'monitoring');
-    const serviceAccount = new kplus.ServiceAccount(scope, `${id}Account`, {
-      metadata: { name: 'telegraf', labels },
-      automountToken: false,
-    });
-    const configMap = new kplus.ConfigMap(scope, `${id}Config`, {
-      metadata: { name: 'telegraf-config', labels },
-      data: { [TELEGRAF_CONFIG_FILE]: telegrafConfig({ namespace: config.namespace }) },
-    });
     super(scope, id, {
-      config,
       name: 'telegraf',
       component: 'monitoring',
+      image: serviceImage(config, 'telegraf'),
+      resources: config.resources.telegraf,
       workload: 'daemonset',
       ports: [{ name: 'health', containerPort: TELEGRAF_HEALTH_PORT }],
-      exposure: 'none',
+      exposure: serviceExposure(config, 'telegraf'),
       env: {
         [TELEGRAF_ENV.influxdbUrl]: influxdb.url('http'),
         [TELEGRAF_ENV.database]: config.influxdb.database,
@@ -46,10 +39,16 @@ export class Telegraf extends StackService {
         [TELEGRAF_ENV.hostIp]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_IP),
         [TELEGRAF_ENV.nodeName]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
       },
-      configFolders: [{ path: path.posix.dirname(TELEGRAF_CONFIG_PATH), configMap }],
+      configFolders: {
+        config: { path: path.posix.dirname(TELEGRAF_CONFIG_PATH), files: { [TELEGRAF_CONFIG_FILE]: telegrafConfig({ namespace: config.namespace }) } },
+      },
       liveness: { kind: 'http', path: '/', port: TELEGRAF_HEALTH_PORT, scheme: 'HTTP' },
-      serviceAccount,
+      apiAccess: true,
     });
+    influxdb.allowFrom(this);
+    const { labels } = this;
+    // apiAccess made the account.
+    const subject = { kind: 'ServiceAccount', name: this.serviceAccount!.name, namespace: config.namespace };
 
     // The kubelet's stats are node resources, so that part of the access is cluster-wide.
     const clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', {
@@ -59,7 +58,7 @@ export class Telegraf extends StackService {
     const clusterRoleBinding = new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: `${STACK_NAME}-telegraf`, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.name },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: config.namespace }],
+      subjects: [subject],
     });
     // The chart puts every object in the stack's namespace; cluster-scoped objects have none.
     for (const clusterScoped of [clusterRole, clusterRoleBinding]) clusterScoped.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
@@ -70,7 +69,7 @@ export class Telegraf extends StackService {
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: 'telegraf', labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: config.namespace }],
+      subjects: [subject],
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
+import { publicEndpoints, serviceExposure } from './endpoints';
 import { MySql } from './mysql';
-import { StackService, StackServiceContext } from './stack-service';
+import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
 
 export interface WordPressProps extends StackServiceContext {
   /** The database WordPress stores its site in. */
@@ -14,26 +15,28 @@ export interface WordPressProps extends StackServiceContext {
 export class WordPress extends StackService {
   constructor(scope: Construct, id: string, props: WordPressProps) {
     const { config, secrets, mysql } = props;
-    const url = `https://${config.loadBalancer.address}:${config.ports.wordpress}`;
+    const endpoint = publicEndpoints(config).wordpress;
     super(scope, id, {
-      config,
       name: 'wordpress',
       component: 'web',
-      ports: [{ name: 'https', containerPort: 5050, servicePort: config.ports.wordpress }],
-      exposure: 'LoadBalancer',
+      image: serviceImage(config, 'wordpress'),
+      resources: config.resources.wordpress,
+      ports: [{ name: 'https', containerPort: 5050, servicePort: endpoint.port }],
+      exposure: serviceExposure(config, 'wordpress'),
       env: {
         WORDPRESS_DB_HOST: mysql.address,
         WORDPRESS_DB_NAME: config.mysql.database,
         WORDPRESS_DB_USER: config.mysql.user,
         WORDPRESS_TITLE: config.wordpress.title,
-        WORDPRESS_URL: url,
+        WORDPRESS_URL: endpoint.url,
         WORDPRESS_USERS: config.wordpress.users.map((user) => `${user.login}:${user.role}:${user.email}`).join(' '),
       },
       secrets: [secrets.tls, secrets.mysqlWordPress, secrets.wordpressUsers, secrets.wordpressKeys],
-      dataPath: '/var/www/wordpress/wp-content/uploads',
+      volume: dataVolume(config, 'wordpress', '/var/www/wordpress/wp-content/uploads'),
       liveness: { kind: 'http', path: '/healthz.php', port: 5050, scheme: 'HTTPS' },
       // The first boot waits for MySQL's own first boot, then installs the site.
       firstBootSeconds: 420,
     });
+    mysql.allowFrom(this);
   }
 }

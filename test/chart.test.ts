@@ -89,7 +89,7 @@ describe('S5–S9 services and ports', () => {
   });
 
   test('S7 nginx redirects /wordpress to WordPress\'s public port and proxies /phpmyadmin/ to the phpmyadmin Service', () => {
-    expect(env('nginx')).toEqual({ SSH_USER: 'ftadmin', HTTPS_PORT: '443', WORDPRESS_PORT: '5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000' });
+    expect(env('nginx')).toEqual({ SSH_USER: 'ftadmin', HTTPS_PORT_SUFFIX: '', WORDPRESS_PORT_SUFFIX: ':5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000' });
   });
 
   test('S8 FTPS serves 21 and every passive port, on the Service and the container alike', () => {
@@ -115,7 +115,7 @@ describe('S5–S9 services and ports', () => {
     expect(ports('grafana')).toEqual([[4000, 3000]]);
     expect(ports('ftps')[0]).toEqual([2121, 21]);
     const nginxEnv = Object.fromEntries(containersOf(named(moved, 'Deployment', 'nginx'))[0].env.map((e: Manifest) => [e.name, e.value]));
-    expect(nginxEnv).toMatchObject({ HTTPS_PORT: '8443', WORDPRESS_PORT: '6050' });
+    expect(nginxEnv).toMatchObject({ HTTPS_PORT_SUFFIX: ':8443', WORDPRESS_PORT_SUFFIX: ':6050' });
   });
 });
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkExitCode, formatResult, formatSummary, runChecks } from '../lib/check';
+import { checkExitCode, formatResult, formatSummary, runChecks } from '../lib/setup/check';
 import { resolveStackConfig } from '../lib/config';
 import { Kubectl, probeDataSurvivesPodDeletion, probeRestartWhenProcessDies, probeServiceAddresses } from '../lib/probes/cluster';
 import { ProbeResult } from '../lib/probes/probe';

@@ -1,22 +1,24 @@
 /** What ./setup.sh tells the user at the end (S3, B2): where everything is, and the logins on demand. */
 import * as path from 'path';
 import { StackConfig } from '../config';
+import { publicEndpoints } from '../endpoints';
 import { SecretSpec, stackSecrets } from '../secrets';
 
 /** Where each service is reached on the load-balancer address. */
 export function summary(config: StackConfig, secretsDir: string): string {
   const ip = config.loadBalancer.address;
-  const { ports } = config;
+  const { http, https, wordpress, phpmyadmin, grafana, ftps, ssh } = publicEndpoints(config);
   const secrets = stackSecrets(config);
   const where = (secret: SecretSpec, key = secret.keys[0].key) => path.join(secretsDir, secret.name, key);
+  const row = (address: string, what: string) => `  ${address.padEnd(44)} ${what}`;
   return [
     `Every service is on ${ip}:`,
-    `  https://${ip}/                      nginx (http://${ip}/ redirects here)`,
-    `  https://${ip}:${ports.wordpress}/                 WordPress (also https://${ip}/wordpress)`,
-    `  https://${ip}:${ports.phpmyadmin}/                 phpMyAdmin (also https://${ip}/phpmyadmin/), login ${config.mysql.user}`,
-    `  http://${ip}:${ports.grafana}/                  Grafana, login ${config.grafana.adminUser}`,
-    `  ftp://${ip}:${ports.ftps} (explicit TLS only)   FTPS, login ${config.ftps.user}`,
-    `  ssh ${config.ssh.user}@${ip} -p ${ports.ssh}`,
+    row(`${https.url}/`, `nginx (${http.url}/ redirects here)`),
+    row(`${wordpress.url}/`, `WordPress (also ${https.url}/wordpress)`),
+    row(`${phpmyadmin.url}/`, `phpMyAdmin (also ${https.url}/phpmyadmin/), login ${config.mysql.user}`),
+    row(`${grafana.url}/`, `Grafana, login ${config.grafana.adminUser}`),
+    row(`${ftps.url} (explicit TLS only)`, `FTPS, login ${config.ftps.user}`),
+    `  ssh ${config.ssh.user}@${ssh.host} -p ${ssh.port}`,
     '',
     `Passwords are files under ${secretsDir} (mode 0600, never committed), e.g. ${where(secrets.grafanaAdmin)};`,
     './setup.sh credentials prints them all.',

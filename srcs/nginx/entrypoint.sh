@@ -6,7 +6,8 @@
 set -eu
 
 : "${SSH_USER:?SSH_USER is required}"
-: "${WORDPRESS_PORT:?WORDPRESS_PORT is required}"
+: "${HTTPS_PORT_SUFFIX?HTTPS_PORT_SUFFIX is required (empty on 443)}"
+: "${WORDPRESS_PORT_SUFFIX?WORDPRESS_PORT_SUFFIX is required (empty on 443)}"
 : "${PHPMYADMIN_URL:?PHPMYADMIN_URL is required}"
 # Alpine paths and the container's ports by default; the host tests (B5) point them at scratch
 # folders, Debian's users and loopback ports.
@@ -29,26 +30,27 @@ case "$SSH_USER" in
   root) fail "SSH_USER must not be root (root login is refused)" ;;
   '' | [!a-z_]* | *[!a-z0-9_-]*) fail "SSH_USER '$SSH_USER' is not a valid user name" ;;
 esac
-case "$WORDPRESS_PORT" in
-  '' | *[!0-9]*) fail "WORDPRESS_PORT '$WORDPRESS_PORT' is not a port number" ;;
-esac
+# The redirects keep the host the client asked for and add what the chart's public URLs have after
+# the host: nothing on the default port, else `:PORT` (lib/endpoints.ts builds both).
+port_suffix() {
+  case "$2" in
+    '' | :[0-9] | :[0-9]*[0-9]) ;;
+    *) fail "$1 '$2' is neither empty nor :PORT" ;;
+  esac
+  case "$2" in :*[!0-9]*) fail "$1 '$2' is neither empty nor :PORT" ;; esac
+}
+port_suffix HTTPS_PORT_SUFFIX "$HTTPS_PORT_SUFFIX"
+port_suffix WORDPRESS_PORT_SUFFIX "$WORDPRESS_PORT_SUFFIX"
 case "$PHPMYADMIN_URL" in
   http://?* | https://?*) PHPMYADMIN_URL="${PHPMYADMIN_URL%/}" ;;
   *) fail "PHPMYADMIN_URL '$PHPMYADMIN_URL' is not an http(s) URL" ;;
 esac
-# The port-80 redirect names the https port only when it is not the default one: the public port
-# the chart passes (the Service's), else the one nginx listens on.
-https_port="${HTTPS_PORT:-${NGINX_HTTPS_LISTEN##*:}}"
-case "$https_port" in
-  '' | *[!0-9]*) fail "HTTPS_PORT '$https_port' is not a port number" ;;
-esac
-if [ "$https_port" = 443 ]; then HTTPS_PORT_SUFFIX=''; else HTTPS_PORT_SUFFIX=":$https_port"; fi
 
 read-secret tls/tls.crt tls/tls.key ssh-user/password >/dev/null
 
 # render-template reads the @NAME@ values from the environment.
-export SSH_USER WORDPRESS_PORT PHPMYADMIN_URL SECRETS_DIR NGINX_USER NGINX_RUN_DIR NGINX_HTTP_LISTEN \
-  NGINX_HTTPS_LISTEN HTTPS_PORT_SUFFIX SSH_LISTEN SSHD_DIR WWW_ROOT
+export SSH_USER HTTPS_PORT_SUFFIX WORDPRESS_PORT_SUFFIX PHPMYADMIN_URL SECRETS_DIR NGINX_USER NGINX_RUN_DIR NGINX_HTTP_LISTEN \
+  NGINX_HTTPS_LISTEN SSH_LISTEN SSHD_DIR WWW_ROOT
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$SSHD_DIR"
 render-template "$COMMON_DIR/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"

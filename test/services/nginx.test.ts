@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => backend.listen(backendPort, '127.0.0.1', resolve));
   users.push(createSshUser());
-  nginx = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}`, wordpressPort: 5050 }, users[0]);
+  nginx = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}`, wordpressPortSuffix: ':5050' }, users[0]);
 });
 
 afterAll(async () => {
@@ -54,12 +54,13 @@ test('S7 http answers 301 to https with the same host, path and query', async ()
     `https://127.0.0.1:${nginx.httpsPort}/some/path?x=1&y=two`));
 });
 
-test('S7 B1 the 301 names the public https port the chart passes (HTTPS_PORT), not the port nginx listens on', async () => {
-  users.push(createSshUser());
-  const moved = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}`, httpsPublicPort: 8443 }, users[users.length - 1]);
-  expectOk(await httpRedirect('S7', `http://127.0.0.1:${moved.httpPort}/p?q=1`, 301, 'https://127.0.0.1:8443/p?q=1'));
-  await moved.server.stop();
-});
+test.each([[':8443', 'https://127.0.0.1:8443/p?q=1'], ['', 'https://127.0.0.1/p?q=1']])(
+  'S7 B1 the 301 puts the chart\'s HTTPS_PORT_SUFFIX "%s" after the host, not the port nginx listens on', async (suffix, location) => {
+    users.push(createSshUser());
+    const moved = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}`, httpsPortSuffix: suffix }, users[users.length - 1]);
+    expectOk(await httpRedirect('S7', `http://127.0.0.1:${moved.httpPort}/p?q=1`, 301, location));
+    await moved.server.stop();
+  });
 
 test('S7 the 301 keeps the host name the client asked for (never a fixed address)', async () => {
   const reply = await httpRequest(`http://127.0.0.1:${nginx.httpPort}/a?b=c`, { headers: { host: 'ft.example:8080' } });
@@ -72,7 +73,7 @@ test('S7 https serves the index page with the certificate from the tls Secret (v
   expectOk(await httpsPage('S7', `https://127.0.0.1:${nginx.httpsPort}/`, ['<title>ft_services</title>', 'href="/phpmyadmin/"', 'href="/wordpress"'], { ca: nginx.cert }));
 });
 
-test('S7 /wordpress answers 307 to https on WORDPRESS_PORT of the host the client asked for', async () => {
+test('S7 /wordpress answers 307 to https on WORDPRESS_PORT_SUFFIX of the host the client asked for', async () => {
   expectOk(await httpRedirect('S7', `https://127.0.0.1:${nginx.httpsPort}/wordpress`, 307, 'https://127.0.0.1:5050/', { insecure: true }));
   const reply = await httpRequest(`https://127.0.0.1:${nginx.httpsPort}/wordpress`, { insecure: true, headers: { host: '192.0.2.10' } });
   expect([reply.status, reply.headers.location]).toEqual([307, 'https://192.0.2.10:5050/']);

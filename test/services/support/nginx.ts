@@ -22,9 +22,10 @@ export function requireNginxAndSshd(): void {
 export interface NginxOptions {
   /** PHPMYADMIN_URL as the chart sets it. */
   readonly phpMyAdminUrl: string;
-  readonly wordpressPort?: number;
-  /** HTTPS_PORT as the chart sets it: the public https port the 301 names. @default unset */
-  readonly httpsPublicPort?: number;
+  /** WORDPRESS_PORT_SUFFIX as the chart sets it: what the 307 puts after the host. @default ':5050' */
+  readonly wordpressPortSuffix?: string;
+  /** HTTPS_PORT_SUFFIX as the chart sets it: what the 301 puts after the host. @default `:` and the port nginx listens on */
+  readonly httpsPortSuffix?: string;
   /** Mount an ssh-host-keys Secret with this private key (OpenSSH format). */
   readonly hostKey?: string;
   /** Reuse this scratch folder and ports (a restart of the same container). */
@@ -82,8 +83,8 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
   const env = {
     PATH: IMAGE_PATH,
     SSH_USER: sshUser,
-    WORDPRESS_PORT: String(options.wordpressPort ?? 5050),
-    ...(options.httpsPublicPort === undefined ? {} : { HTTPS_PORT: String(options.httpsPublicPort) }),
+    WORDPRESS_PORT_SUFFIX: options.wordpressPortSuffix ?? ':5050',
+    HTTPS_PORT_SUFFIX: options.httpsPortSuffix ?? `:${httpsPort}`,
     PHPMYADMIN_URL: options.phpMyAdminUrl,
     SECRETS_DIR: secrets,
     NGINX_CONF_DIR: path.join(dir, 'nginx'),

@@ -2,20 +2,19 @@
  * `./setup.sh check` (B6): every S requirement proven against the live stack, with the same probes
  * the host tests run against loopback servers (B5). Only the endpoints and credentials differ.
  */
-import { App } from 'cdk8s';
-import { buildApp } from './app';
-import { SERVICE_NAMES, StackConfig } from './config';
-import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from './monitoring/dashboards';
-import { METRICS, SERIES_TAGS } from './telegraf-config';
-import { Kubectl, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeRestartWhenProcessDies, probeServiceAddresses } from './probes/cluster';
-import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from './probes/ftps';
-import { probeGrafanaDashboards, probeGrafanaQuery } from './probes/grafana';
-import { httpRedirect, httpsPage, tlsHandshake, Trust } from './probes/http';
-import { phpMyAdminLogin, phpMyAdminLoginPage } from './probes/phpmyadmin';
-import { ProbeResult } from './probes/probe';
-import { sshLogin, sshLoginRefused } from './probes/ssh';
-import { probeWordpressHome, probeWordpressUser } from './probes/wordpress';
-import { SecretSpec, stackSecrets } from './secrets';
+import { DAEMONSET_SERVICES, SERVICE_NAMES, ServiceName, StackConfig } from '../config';
+import { publicEndpoints, SERVICE_TYPES, ServiceType } from '../endpoints';
+import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from '../monitoring/dashboards';
+import { METRICS, SERIES_TAGS } from '../telegraf-config';
+import { Kubectl, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
+import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from '../probes/ftps';
+import { probeGrafanaDashboards, probeGrafanaQuery } from '../probes/grafana';
+import { httpRedirect, httpsPage, tlsHandshake, Trust } from '../probes/http';
+import { phpMyAdminLogin, phpMyAdminLoginPage } from '../probes/phpmyadmin';
+import { ProbeResult } from '../probes/probe';
+import { sshLogin, sshLoginRefused } from '../probes/ssh';
+import { probeWordpressHome, probeWordpressUser } from '../probes/wordpress';
+import { SecretSpec, stackSecrets } from '../secrets';
 
 export interface CheckEnvironment {
   readonly config: StackConfig;
@@ -36,15 +35,14 @@ export interface Check {
  * The process `pkill` stops in each container for S11, as an evaluator does. For the containers
  * running two daemons it is the one the HTTP probes would not notice.
  */
-export const PROCESS_TO_KILL: Readonly<Record<string, string>> = {
+export const PROCESS_TO_KILL: Readonly<Record<ServiceName, string>> = {
   nginx: 'sshd', wordpress: 'nginx', phpmyadmin: 'nginx', mysql: 'mariadbd',
   ftps: 'vsftpd', grafana: 'grafana', influxdb: 'influxd', telegraf: 'telegraf',
 };
 
-/** The Service types the chart declares, by name: the expectation of S4/S12 comes from the chart itself. */
-function serviceTypes(config: StackConfig): Record<string, 'LoadBalancer' | 'ClusterIP'> {
-  const charts = buildApp(new App(), config);
-  return Object.fromEntries(charts.stack.toJson().filter((o) => o.kind === 'Service').map((o) => [o.metadata.name, o.spec.type]));
+/** The Service types the constructs are given, by name: the expectation of S4/S12. */
+function serviceTypes(): Record<string, ServiceType> {
+  return Object.fromEntries(Object.entries(SERVICE_TYPES).filter((entry): entry is [string, ServiceType] => entry[1] !== 'none'));
 }
 
 /** Every check, in the order a person would read them; the disruptive ones (S10, S11) last. */
@@ -52,11 +50,13 @@ export function stackChecks(env: CheckEnvironment): Check[] {
   const { config, trust, kubectl } = env;
   const secrets = stackSecrets(config);
   const ip = config.loadBalancer.address;
-  const { ports, namespace } = config;
-  const https = `https://${ip}${ports.https === 443 ? '' : `:${ports.https}`}`;
-  const wordpress = `https://${ip}:${ports.wordpress}`;
-  const ftps = { host: ip, port: ports.ftps };
-  const grafana = { ...trust, url: `http://${ip}:${ports.grafana}`, user: config.grafana.adminUser, password: env.secret(secrets.grafanaAdmin) };
+  const { namespace } = config;
+  const endpoints = publicEndpoints(config);
+  const https = endpoints.https.url;
+  const wordpress = endpoints.wordpress.url;
+  const phpmyadmin = endpoints.phpmyadmin.url;
+  const ftps = { host: ip, port: endpoints.ftps.port };
+  const grafana = { ...trust, url: endpoints.grafana.url, user: config.grafana.adminUser, password: env.secret(secrets.grafanaAdmin) };
   const check = (requirement: string, run: () => Promise<ProbeResult>): Check => ({ requirement, run });
   const database = { user: config.mysql.user, password: () => env.secret(secrets.mysqlWordPress) };
   const influxAdmin = (statement: string, db = ''): string[] => ['sh', '-c',
@@ -64,19 +64,19 @@ export function stackChecks(env: CheckEnvironment): Check[] {
 
   return [
     check('S2', () => probeImagesNamedAfterServices(kubectl, namespace, SERVICE_NAMES)),
-    check('S4', () => probeServiceAddresses(kubectl, namespace, ip, serviceTypes(config))),
-    check('S7', () => httpRedirect('S7', `http://${ip}:${ports.http}/check?from=ft`, 301, `https://${ip}${ports.https === 443 ? '' : `:${ports.https}`}/check?from=ft`, trust)),
-    check('S7', () => tlsHandshake('S7', ip, ports.https, trust)),
+    check('S4', () => probeServiceAddresses(kubectl, namespace, ip, serviceTypes())),
+    check('S7', () => httpRedirect('S7', `${endpoints.http.url}/check?from=ft`, 301, `${https}/check?from=ft`, trust)),
+    check('S7', () => tlsHandshake('S7', ip, endpoints.https.port, trust)),
     check('S7', () => httpsPage('S7', `${https}/`, ['ft_services'], trust)),
     check('S7', () => httpRedirect('S7', `${https}/wordpress`, 307, `${wordpress}/`, trust)),
     check('S7', () => phpMyAdminLoginPage('S7', `${https}/phpmyadmin/`, trust)),
     check('S7', () => phpMyAdminLogin('S7', `${https}/phpmyadmin/`, database.user, database.password(), trust)),
-    check('S7', () => sshLogin('S7', ip, ports.ssh, config.ssh.user, env.secret(secrets.sshUser))),
-    check('S7', () => sshLoginRefused('S7', ip, ports.ssh, 'root', env.secret(secrets.sshUser))),
+    check('S7', () => sshLogin('S7', ip, endpoints.ssh.port, config.ssh.user, env.secret(secrets.sshUser))),
+    check('S7', () => sshLoginRefused('S7', ip, endpoints.ssh.port, 'root', env.secret(secrets.sshUser))),
     check('S5', () => probeWordpressHome(wordpress, config.wordpress.title)),
     ...config.wordpress.users.map((user) => check('S5', () => probeWordpressUser(wordpress, user.login, env.secret(secrets.wordpressUsers, user.login), user.role))),
-    check('S6', () => phpMyAdminLoginPage('S6', `https://${ip}:${ports.phpmyadmin}/`, trust)),
-    check('S6', () => phpMyAdminLogin('S6', `https://${ip}:${ports.phpmyadmin}/`, database.user, database.password(), trust)),
+    check('S6', () => phpMyAdminLoginPage('S6', `${phpmyadmin}/`, trust)),
+    check('S6', () => phpMyAdminLogin('S6', `${phpmyadmin}/`, database.user, database.password(), trust)),
     check('S8', () => probeFtpsTransfer(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPlainLoginRefused(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPassiveAddress(ftps, config.ftps.user, env.secret(secrets.ftpsUser), ip, config.ftps.passivePorts.min, config.ftps.passivePorts.max)),
@@ -95,7 +95,7 @@ export function stackChecks(env: CheckEnvironment): Check[] {
       read: () => influxAdmin('SHOW TAG VALUES FROM marks WITH KEY = "mark"', 'ft_check'),
     })),
     ...SERVICE_NAMES.map((service) => check('S11', () => probeRestartWhenProcessDies(kubectl, namespace, service, PROCESS_TO_KILL[service],
-      service === 'telegraf' ? 'daemonset' : 'deployment'))),
+      (DAEMONSET_SERVICES as readonly ServiceName[]).includes(service) ? 'daemonset' : 'deployment'))),
   ];
 }
 
