@@ -74,8 +74,9 @@ export interface StackConfig {
     /** @default 'ftpuser' */
     readonly user: string;
     /**
-     * Passive data ports; each one becomes a Service port, so keep the range small.
-     * @default { min: 30000, max: 30004 }
+     * Passive data ports; each one becomes a Service port, so keep the range small. It must lie
+     * outside Kubernetes' NodePort range (NODE_PORT_RANGE): a port there may be a NodePort as well.
+     * @default { min: 21100, max: 21104 }
      */
     readonly passivePorts: { readonly min: number; readonly max: number };
   };
@@ -144,7 +145,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   namespace: 'ft-services',
   loadBalancer: { mode: 'metallb', address: '192.168.49.240' },
   ports: { http: 80, https: 443, ssh: 22, wordpress: 5050, phpmyadmin: 5000, ftps: 21, grafana: 3000 },
-  ftps: { user: 'ftpuser', passivePorts: { min: 30000, max: 30004 } },
+  ftps: { user: 'ftpuser', passivePorts: { min: 21100, max: 21104 } },
   ssh: { user: 'ftadmin' },
   images: { registry: '', tag: '0.1.0', tags: {} },
   storage: { sizes: { mysql: '1Gi', wordpress: '1Gi', ftps: '1Gi', influxdb: '1Gi', grafana: '256Mi' } },
@@ -166,7 +167,9 @@ export const DEFAULT_CONFIG: StackConfig = {
     mysql: resources(100, 500, 256, 512),
     phpmyadmin: resources(50, 300, 64, 256),
     ftps: resources(20, 200, 16, 64),
-    grafana: resources(50, 500, 96, 256),
+    // Grafana documents 512 MB of memory and 1 CPU as its minimum (grafana.com/docs/grafana/latest/
+    // setup-grafana/installation/): the request reserves it, the CPU limit lets its start use a core.
+    grafana: resources(50, 1000, 512, 768),
     influxdb: resources(50, 500, 128, 384),
     telegraf: resources(30, 200, 48, 128),
   },
@@ -273,6 +276,13 @@ export function publicPorts(config: StackConfig): ReadonlyArray<{ field: string;
 /** The most passive ports allowed: each is a Service port, and MetalLB's speaker watches them all. */
 export const MAX_PASSIVE_PORTS = 20;
 
+/**
+ * Kubernetes' default NodePort range (kube-apiserver `--service-node-port-range`, which minikube
+ * leaves at its default). A passive port inside it could also be some Service's NodePort on every
+ * node, a second way in (S4).
+ */
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
 function validateStackConfig(config: StackConfig): void {
   const fail = (field: string, value: unknown, allowed: string): never => { throw new StackConfigError(field, value, allowed); };
 
@@ -290,6 +300,9 @@ function validateStackConfig(config: StackConfig): void {
   if (!isPort(max)) fail('ftps.passivePorts.max', max, 'an integer from 1 to 65535');
   if (max < min) fail('ftps.passivePorts.max', max, `a port not below ftps.passivePorts.min (${min})`);
   if (max - min + 1 > MAX_PASSIVE_PORTS) fail('ftps.passivePorts', { min, max }, `a range of at most ${MAX_PASSIVE_PORTS} ports (each one is a Service port)`);
+  if (min <= NODE_PORT_RANGE.max && max >= NODE_PORT_RANGE.min) {
+    fail('ftps.passivePorts', { min, max }, `a range outside the NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max} (S4: no second way in), e.g. 21100-21104`);
+  }
   const seen = new Map<number, string>();
   for (const { field, port } of publicPorts(config)) {
     const other = seen.get(port);

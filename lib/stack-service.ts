@@ -5,7 +5,11 @@
  * cdk8s-plus defaults that would break this stack are overridden here, on purpose:
  * - hashed resource names → explicit names, so services are reachable as `mysql`, `influxdb`…;
  * - 2 replicas → 1 unless the config scales a stateless service (B7);
- * - `imagePullPolicy: Always` → `IfNotPresent`: images are built into the cluster, not pulled (S2);
+ * - `imagePullPolicy: Always` → `Never` without a registry: setup builds every image into the
+ *   cluster's own store (S2), so a missing image fails as `ErrImageNeverPull` instead of a pull of
+ *   `docker.io/library/<service>:<tag>` that can only fail later, or fetch a stranger's image;
+ *   `IfNotPresent` with a registry (B7): setup tags images with content hashes and a tag is never
+ *   `latest`, so an image a node already holds is the one the tag names;
  * - requests of 1 CPU / 512Mi → the config's per-service resources, which fit minikube (K5);
  * - `runAsNonRoot` + read-only root filesystem → root entrypoints that drop privileges themselves,
  *   as the official images do (the Pod Security Standard "baseline" still holds, B4);
@@ -49,6 +53,8 @@ export interface ServiceImage {
   readonly name: string;
   /** Also the `app.kubernetes.io/version` label. */
   readonly tag: string;
+  /** `Never` for images built into the cluster, `IfNotPresent` for a registry's (see the header). */
+  readonly pullPolicy: kplus.ImagePullPolicy;
 }
 
 /** The service's PersistentVolumeClaim `<name>-data` (ReadWriteOnce) and where it is mounted (K6). */
@@ -139,7 +145,8 @@ export function configuredImageTag(config: StackConfig, name: ServiceName): stri
 /** Images are named after their service (S2). */
 export function serviceImage(config: StackConfig, name: ServiceName): ServiceImage {
   const tag = configuredImageTag(config, name);
-  return { name: `${config.images.registry}${name}:${tag}`, tag };
+  const pullPolicy = config.images.registry === '' ? kplus.ImagePullPolicy.NEVER : kplus.ImagePullPolicy.IF_NOT_PRESENT;
+  return { name: `${config.images.registry}${name}:${tag}`, tag, pullPolicy };
 }
 
 /** A stateful service's volume, sized and classed by the configuration. */
@@ -208,7 +215,7 @@ export class StackService extends Construct {
     this.container = this.workload.addContainer({
       name,
       image: props.image.name,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      imagePullPolicy: props.image.pullPolicy,
       ports: props.ports.map((port) => ({ name: port.name, number: port.containerPort })),
       envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([key, value]) =>
         [key, value instanceof kplus.EnvValue ? value : kplus.EnvValue.fromValue(String(value))])),
@@ -315,12 +322,19 @@ export class StackService extends Construct {
  * through the same `allow-shared-ip` key; sharing needs `externalTrafficPolicy: Cluster` (pitfall 2),
  * which also keeps FTPS data connections coming from the same address as the control connection
  * (pitfall 4).
+ *
+ * With MetalLB no NodePort is allocated behind the address, so the address stays the only way in
+ * (S4): in layer 2 mode "all traffic for a service IP goes to one node. From there, kube-proxy
+ * spreads the traffic" (metallb website/content/concepts/layer2.md, v0.16.1) — to the address
+ * itself, never through a NodePort (maintainer's answer in metallb issue 328). A cloud's load
+ * balancer (`external`) often forwards to NodePorts, so there Kubernetes' default stays.
  */
 function shareLoadBalancerAddress(service: kplus.Service, { address, mode }: { readonly address: string; readonly mode: string }): void {
   if (mode === 'metallb') {
     service.metadata.addAnnotation('metallb.io/allow-shared-ip', STACK_NAME);
     service.metadata.addAnnotation('metallb.io/address-pool', STACK_NAME);
     service.metadata.addAnnotation('metallb.io/loadBalancerIPs', address);
+    ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/allocateLoadBalancerNodePorts', false));
   } else {
     ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/loadBalancerIp', address));
   }

@@ -18,6 +18,14 @@ describe('B1 the stack configuration', () => {
     expect(config.ports).toEqual({ http: 80, https: 443, ssh: 22, wordpress: 5050, phpmyadmin: 5000, ftps: 21, grafana: 3000 });
   });
 
+  test('S4 the default FTPS passive range lies outside the NodePort range 30000-32767', () => {
+    // kube-apiserver's default --service-node-port-range is 30000-32767 (Kubernetes docs,
+    // "Service" > "type: NodePort"); minikube does not change it.
+    const { min, max } = resolveStackConfig().ftps.passivePorts;
+    expect({ min, max }).toEqual({ min: 21100, max: 21104 });
+    expect(max < 30000 || min > 32767).toBe(true);
+  });
+
   test('B1 overrides merge field by field over the defaults, in order', () => {
     const config = resolveStackConfig({ ports: { grafana: 3001 } }, { ports: { grafana: 3002 }, images: { tags: { nginx: 'abc' } } });
     expect(config.ports.grafana).toBe(3002);
@@ -58,10 +66,12 @@ describe('B1 the stack configuration', () => {
       'stack config: ports.grafana is 5050; allowed: a port no other service uses (ports.wordpress has it already)'],
     ['a passive port another service uses', { ftps: { passivePorts: { min: 2990, max: 3000 } } },
       'stack config: ftps.passivePorts is 3000; allowed: a port no other service uses (ports.grafana has it already)'],
-    ['a passive range upside down', { ftps: { passivePorts: { min: 30010, max: 30000 } } },
-      'stack config: ftps.passivePorts.max is 30000; allowed: a port not below ftps.passivePorts.min (30010)'],
-    ['a passive range too wide for Service ports', { ftps: { passivePorts: { min: 30000, max: 30099 } } },
-      'stack config: ftps.passivePorts is {"min":30000,"max":30099}; allowed: a range of at most 20 ports (each one is a Service port)'],
+    ['a passive range upside down', { ftps: { passivePorts: { min: 21110, max: 21100 } } },
+      'stack config: ftps.passivePorts.max is 21100; allowed: a port not below ftps.passivePorts.min (21110)'],
+    ['a passive range too wide for Service ports', { ftps: { passivePorts: { min: 21100, max: 21199 } } },
+      'stack config: ftps.passivePorts is {"min":21100,"max":21199}; allowed: a range of at most 20 ports (each one is a Service port)'],
+    ['S4 a passive range reaching into the NodePort range', { ftps: { passivePorts: { min: 29998, max: 30002 } } },
+      'stack config: ftps.passivePorts is {"min":29998,"max":30002}; allowed: a range outside the NodePort range 30000-32767 (S4: no second way in), e.g. 21100-21104'],
     ['a passive port out of range', { ftps: { passivePorts: { min: 0, max: 3 } } },
       'stack config: ftps.passivePorts.min is 0; allowed: an integer from 1 to 65535'],
     ['an FTPS user name that is not a POSIX name', { ftps: { user: 'Ftp User' } },
