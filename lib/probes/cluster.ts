@@ -48,6 +48,74 @@ export function probeServiceAddresses(kubectl: Kubectl, namespace: string, addre
   });
 }
 
+/** The label kubeadm puts on control-plane nodes, which MetalLB's speaker honours (Kubernetes well-known labels). */
+export const EXCLUDE_FROM_LOAD_BALANCERS = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
+/**
+ * A `servicel2statuses.metallb.io` object (metallb api/v1beta1/servicel2status_types.go, v0.16.1):
+ * the speaker that announces a Service in layer 2 mode writes one, in MetalLB's own namespace, with
+ * the announcing node in `status.node` (internal/k8s/controllers/layer2_status_controller.go), and
+ * deletes it when it stops announcing.
+ */
+interface ServiceL2Status {
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly status?: { readonly node?: string; readonly serviceName?: string; readonly serviceNamespace?: string };
+}
+
+interface Node {
+  readonly metadata: { readonly name: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly status?: { readonly conditions?: ReadonlyArray<{ readonly type: string; readonly status: string }> };
+}
+
+/** Why no node announces: the reasons MetalLB's speaker skips a node, read from the nodes themselves. */
+async function whyNotAnnounced(kubectl: Kubectl): Promise<string> {
+  const nodes = (JSON.parse(await kubectl(['get', 'nodes', '-o', 'json'])) as { items: Node[] }).items;
+  // speaker/layer2_controller.go (speakersForAds): a node is skipped when its network is unavailable,
+  // or when it carries the exclusion label and the speaker runs without --ignore-exclude-lb.
+  const excluded = nodes.filter((node) => node.metadata.labels?.[EXCLUDE_FROM_LOAD_BALANCERS] !== undefined).map((node) => node.metadata.name);
+  if (excluded.length === nodes.length && nodes.length > 0) {
+    return `every node carries ${EXCLUDE_FROM_LOAD_BALANCERS} (${excluded.join(', ')}; kubeadm labels control-plane nodes so), ` +
+      'and MetalLB 0.14+ announces from no such node. Fix: ./setup.sh again, or by hand ' +
+      `\`kubectl label node ${excluded[0]} ${EXCLUDE_FROM_LOAD_BALANCERS}-\` or MetalLB's speaker with --ignore-exclude-lb`;
+  }
+  const unavailable = nodes.filter((node) => node.status?.conditions?.some((c) => c.type === 'NetworkUnavailable' && c.status === 'True'));
+  if (unavailable.length === nodes.length && nodes.length > 0) {
+    return `every node reports NetworkUnavailable (${unavailable.map((node) => node.metadata.name).join(', ')}): the CNI is not ready; ` +
+      'see kubectl -n kube-system get pods';
+  }
+  return 'a speaker announces a Service only while a ready pod backs it and an L2Advertisement selects its node: ' +
+    'see `kubectl -n metallb-system get pods -l component=speaker` and the Service\'s events (`kubectl describe service`)';
+}
+
+/**
+ * S4: MetalLB really announces the address of every public Service, not only assigns it. The
+ * controller writes the address into the Service's status whether or not any speaker announces it
+ * (metallb troubleshooting page, "MetalLB is not advertising my service from my control-plane nodes
+ * or from my single node cluster"), so only the speakers' ServiceL2Status objects (MetalLB 0.14+)
+ * show that a node answers ARP for it.
+ */
+export function probeAddressAnnounced(kubectl: Kubectl, namespace: string, address: string, services: readonly string[]): Promise<ProbeResult> {
+  return probe('S4', `MetalLB announces ${address} from a node for ${services.join(', ')}`, async () => {
+    let listed: string;
+    try {
+      listed = await kubectl(['get', 'servicel2statuses.metallb.io', '--all-namespaces', '-o', 'json']);
+    } catch (error) {
+      throw new Error(`no ServiceL2Status could be read (MetalLB older than 0.14 writes none; setup installs v0.16.1): ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const statuses = (JSON.parse(listed) as { items: ServiceL2Status[] }).items;
+    const announcing = new Map<string, string>();
+    for (const { status } of statuses) {
+      if (status?.serviceNamespace === namespace && status.serviceName !== undefined && status.node) announcing.set(status.serviceName, status.node);
+    }
+    const silent = services.filter((service) => !announcing.has(service));
+    if (silent.length > 0) {
+      throw new Error(`assigned but not announced: no node announces ${silent.join(', ')}, so ${address} does not answer for them; ${await whyNotAnnounced(kubectl)}`);
+    }
+    const nodes = [...new Set(services.map((service) => announcing.get(service)))];
+    return `${services.join(', ')} announced from ${nodes.join(', ')}`;
+  });
+}
+
 /** S2: every container runs the image named after its service, and runs it in a pod of its own. */
 export function probeImagesNamedAfterServices(kubectl: Kubectl, namespace: string, services: readonly string[]): Promise<ProbeResult> {
   return probe('S2', 'every service runs in its own container, from the image named after it', async () => {

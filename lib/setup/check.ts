@@ -6,7 +6,7 @@ import { DAEMONSET_SERVICES, SERVICE_NAMES, ServiceName, StackConfig } from '../
 import { publicEndpoints, SERVICE_TYPES, ServiceType } from '../endpoints';
 import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from '../monitoring/dashboards';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
-import { Kubectl, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
+import { Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
 import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from '../probes/ftps';
 import { probeGrafanaDashboards, probeGrafanaQuery } from '../probes/grafana';
 import { httpRedirect, httpsPage, tlsHandshake, Trust } from '../probes/http';
@@ -58,13 +58,18 @@ export function stackChecks(env: CheckEnvironment): Check[] {
   const ftps = { host: ip, port: endpoints.ftps.port };
   const grafana = { ...trust, url: endpoints.grafana.url, user: config.grafana.adminUser, password: env.secret(secrets.grafanaAdmin) };
   const check = (requirement: string, run: () => Promise<ProbeResult>): Check => ({ requirement, run });
+  const types = serviceTypes();
   const database = { user: config.mysql.user, password: () => env.secret(secrets.mysqlWordPress) };
   const influxAdmin = (statement: string, db = ''): string[] => ['sh', '-c',
     `influx -username "$INFLUXDB_ADMIN_USER" -password "$(cat /run/secrets/${secrets.influxdbAdmin.name}/password)" ${db ? `-database ${db} ` : ''}-execute '${statement}'`];
 
   return [
     check('S2', () => probeImagesNamedAfterServices(kubectl, namespace, SERVICE_NAMES)),
-    check('S4', () => probeServiceAddresses(kubectl, namespace, ip, serviceTypes())),
+    check('S4', () => probeServiceAddresses(kubectl, namespace, ip, types)),
+    // Only MetalLB's speakers record announcements; a cloud's load balancer shows none.
+    ...(config.loadBalancer.mode === 'metallb'
+      ? [check('S4', () => probeAddressAnnounced(kubectl, namespace, ip, Object.keys(types).filter((name) => types[name] === 'LoadBalancer')))]
+      : []),
     check('S7', () => httpRedirect('S7', `${endpoints.http.url}/check?from=ft`, 301, `${https}/check?from=ft`, trust)),
     check('S7', () => tlsHandshake('S7', ip, endpoints.https.port, trust)),
     check('S7', () => httpsPage('S7', `${https}/`, ['ft_services'], trust)),

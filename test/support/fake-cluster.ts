@@ -64,3 +64,26 @@ export function fakeEnvironment(fake: FakeCluster): NodeJS.ProcessEnv {
 export function readLines(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '') : [];
 }
+
+/** A kubectl runner for the cluster probes (lib/probes/cluster.ts) that answers from a script. */
+export interface ScriptedKubectl {
+  readonly kubectl: (args: readonly string[]) => Promise<string>;
+  /** Every call, its arguments joined by spaces. */
+  readonly calls: string[];
+}
+
+/**
+ * Answers each call with the first answer whose pattern matches the joined arguments; an answer
+ * that is a function may throw, as kubectl fails. An unscripted call fails the probe.
+ */
+export function scriptedKubectl(answers: ReadonlyArray<readonly [RegExp, string | ((line: string) => string)]>): ScriptedKubectl {
+  const calls: string[] = [];
+  const kubectl = async (args: readonly string[]): Promise<string> => {
+    const line = args.join(' ');
+    calls.push(line);
+    const hit = answers.find(([pattern]) => pattern.test(line));
+    if (!hit) throw new Error(`unexpected kubectl ${line}`);
+    return typeof hit[1] === 'string' ? hit[1] : hit[1](line);
+  };
+  return { kubectl, calls };
+}
