@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { publicEndpoints, serviceExposure } from './endpoints';
-import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
+import { publicEndpoints } from './endpoints';
+import { configuredService, dataVolume, StackService, StackServiceContext } from './stack-service';
 
 export type FtpsProps = StackServiceContext;
 
@@ -15,15 +15,12 @@ export class Ftps extends StackService {
     const endpoint = publicEndpoints(config).ftps;
     const passive = Array.from({ length: max - min + 1 }, (_, i) => min + i);
     super(scope, id, {
-      name: 'ftps',
+      ...configuredService(config, 'ftps'),
       component: 'file-transfer',
-      image: serviceImage(config, 'ftps'),
-      resources: config.resources.ftps,
       ports: [
         { name: 'ftp', containerPort: 21, servicePort: endpoint.port },
         ...passive.map((port) => ({ name: `pasv-${port}`, containerPort: port })),
       ],
-      exposure: serviceExposure(config, 'ftps'),
       env: {
         FTPS_USER: config.ftps.user,
         FTPS_PASV_ADDRESS: endpoint.host,

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { publicEndpoints, serviceExposure } from './endpoints';
+import { publicEndpoints } from './endpoints';
 import { InfluxDb } from './influxdb';
 import { dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning } from './monitoring/dashboards';
 import { secretMountPath } from './secrets';
-import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
+import { configuredService, dataVolume, StackService, StackServiceContext } from './stack-service';
 
 export interface GrafanaProps extends StackServiceContext {
   /** The datasource, provisioned with Grafana's read-only InfluxDB user. */
@@ -25,12 +25,9 @@ export class Grafana extends StackService {
     const services = [...props.monitored.map((service) => service.name), 'grafana'];
     const passwordFile = `${secretMountPath(secrets.influxdbRead)}/${secrets.influxdbRead.keys[0].key}`;
     super(scope, id, {
-      name: 'grafana',
+      ...configuredService(config, 'grafana'),
       component: 'monitoring',
-      image: serviceImage(config, 'grafana'),
-      resources: config.resources.grafana,
       ports: [{ name: 'http', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port }],
-      exposure: serviceExposure(config, 'grafana'),
       env: { GRAFANA_ADMIN_USER: config.grafana.adminUser },
       secrets: [secrets.grafanaAdmin, secrets.influxdbRead],
       configFolders: {

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
-import { serviceExposure } from './endpoints';
-import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
+import { configuredService, dataVolume, StackService, StackServiceContext } from './stack-service';
 
 export type InfluxDbProps = StackServiceContext;
 
@@ -12,12 +11,9 @@ export class InfluxDb extends StackService {
   constructor(scope: Construct, id: string, props: InfluxDbProps) {
     const { config, secrets } = props;
     super(scope, id, {
-      name: 'influxdb',
+      ...configuredService(config, 'influxdb'),
       component: 'database',
-      image: serviceImage(config, 'influxdb'),
-      resources: config.resources.influxdb,
       ports: [{ name: 'http', containerPort: 8086 }],
-      exposure: serviceExposure(config, 'influxdb'),
       env: {
         INFLUXDB_DB: config.influxdb.database,
         INFLUXDB_ADMIN_USER: config.influxdb.adminUser,

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
-import { serviceExposure } from './endpoints';
-import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
+import { configuredService, dataVolume, StackService, StackServiceContext } from './stack-service';
 
 export type MySqlProps = StackServiceContext;
 
@@ -12,12 +11,9 @@ export class MySql extends StackService {
   constructor(scope: Construct, id: string, props: MySqlProps) {
     const { config, secrets } = props;
     super(scope, id, {
-      name: 'mysql',
+      ...configuredService(config, 'mysql'),
       component: 'database',
-      image: serviceImage(config, 'mysql'),
-      resources: config.resources.mysql,
       ports: [{ name: 'mysql', containerPort: 3306 }],
-      exposure: serviceExposure(config, 'mysql'),
       env: { MYSQL_DATABASE: config.mysql.database, MYSQL_USER: config.mysql.user },
       secrets: [secrets.mysqlRoot, secrets.mysqlWordPress],
       volume: dataVolume(config, 'mysql', '/var/lib/mysql'),

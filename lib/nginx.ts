@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { publicEndpoints, serviceExposure } from './endpoints';
+import { publicEndpoints } from './endpoints';
 import { PhpMyAdmin } from './phpmyadmin';
-import { serviceImage, StackService, StackServiceContext } from './stack-service';
+import { configuredService, StackService, StackServiceContext } from './stack-service';
 
 export interface NginxProps extends StackServiceContext {
   /** Served as a reverse proxy under /phpmyadmin/. */
@@ -17,16 +17,13 @@ export class Nginx extends StackService {
     const { config, secrets, phpMyAdmin } = props;
     const endpoints = publicEndpoints(config);
     super(scope, id, {
-      name: 'nginx',
+      ...configuredService(config, 'nginx'),
       component: 'web',
-      image: serviceImage(config, 'nginx'),
-      resources: config.resources.nginx,
       ports: [
         { name: 'http', containerPort: 80, servicePort: endpoints.http.port },
         { name: 'https', containerPort: 443, servicePort: endpoints.https.port },
         { name: 'ssh', containerPort: 22, servicePort: endpoints.ssh.port },
       ],
-      exposure: serviceExposure(config, 'nginx'),
       env: {
         SSH_USER: config.ssh.user,
         // The redirects keep the host the client asked for and name the public ports, which the

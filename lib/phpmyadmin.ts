@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { publicEndpoints, serviceExposure } from './endpoints';
+import { publicEndpoints } from './endpoints';
 import { MySql } from './mysql';
-import { serviceImage, StackService, StackServiceContext } from './stack-service';
+import { configuredService, StackService, StackServiceContext } from './stack-service';
 
 export interface PhpMyAdminProps extends StackServiceContext {
   /** The database it administers. */
@@ -13,12 +13,9 @@ export class PhpMyAdmin extends StackService {
   constructor(scope: Construct, id: string, props: PhpMyAdminProps) {
     const { config, secrets, mysql } = props;
     super(scope, id, {
-      name: 'phpmyadmin',
+      ...configuredService(config, 'phpmyadmin'),
       component: 'web',
-      image: serviceImage(config, 'phpmyadmin'),
-      resources: config.resources.phpmyadmin,
       ports: [{ name: 'https', containerPort: 5000, servicePort: publicEndpoints(config).phpmyadmin.port }],
-      exposure: serviceExposure(config, 'phpmyadmin'),
       env: { PMA_HOST: mysql.host, PMA_PORT: mysql.port },
       secrets: [secrets.tls, secrets.phpMyAdmin],
       // nginx and php-fpm both answer, without depending on the database being up.

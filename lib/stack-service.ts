@@ -22,7 +22,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { DaemonSetService, ResourceSpec, ServiceName, StackConfig, StatefulService } from './config';
-import { Exposure } from './endpoints';
+import { Exposure, serviceExposure } from './endpoints';
 import { SecretSpec, secretMountPath, StackSecrets } from './secrets';
 
 /** The name shared by every object of the stack (the `app.kubernetes.io/instance` and `part-of` label). */
@@ -147,6 +147,12 @@ export function serviceImage(config: StackConfig, name: ServiceName): ServiceIma
   const tag = configuredImageTag(config, name);
   const pullPolicy = config.images.registry === '' ? kplus.ImagePullPolicy.NEVER : kplus.ImagePullPolicy.IF_NOT_PRESENT;
   return { name: `${config.images.registry}${name}:${tag}`, tag, pullPolicy };
+}
+
+/** What the configuration decides for every service alike: its image, resources and Service. */
+export function configuredService<N extends ServiceName>(config: StackConfig, name: N):
+  { readonly name: N; readonly image: ServiceImage; readonly resources: ResourceSpec; readonly exposure: Exposure } {
+  return { name, image: serviceImage(config, name), resources: config.resources[name], exposure: serviceExposure(config, name) };
 }
 
 /** A stateful service's volume, sized and classed by the configuration. */

@@ -5,8 +5,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { InfluxDb } from './influxdb';
 import { PolicyRule, TELEGRAF_CONFIG_FILE, TELEGRAF_CONFIG_PATH, TELEGRAF_ENV, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from './telegraf-config';
-import { serviceExposure } from './endpoints';
-import { serviceImage, STACK_NAME, StackService, StackServiceContext } from './stack-service';
+import { configuredService, STACK_NAME, StackService, StackServiceContext } from './stack-service';
 
 export interface TelegrafProps extends StackServiceContext {
   /** Where the metrics are written. */
@@ -21,13 +20,10 @@ export class Telegraf extends StackService {
   constructor(scope: Construct, id: string, props: TelegrafProps) {
     const { config, secrets, influxdb } = props;
     super(scope, id, {
-      name: 'telegraf',
+      ...configuredService(config, 'telegraf'),
       component: 'monitoring',
-      image: serviceImage(config, 'telegraf'),
-      resources: config.resources.telegraf,
       workload: 'daemonset',
       ports: [{ name: 'health', containerPort: TELEGRAF_HEALTH_PORT }],
-      exposure: serviceExposure(config, 'telegraf'),
       env: {
         [TELEGRAF_ENV.influxdbUrl]: influxdb.url('http'),
         [TELEGRAF_ENV.database]: config.influxdb.database,

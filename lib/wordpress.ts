@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { publicEndpoints, serviceExposure } from './endpoints';
+import { publicEndpoints } from './endpoints';
 import { MySql } from './mysql';
-import { dataVolume, serviceImage, StackService, StackServiceContext } from './stack-service';
+import { configuredService, dataVolume, StackService, StackServiceContext } from './stack-service';
 
 export interface WordPressProps extends StackServiceContext {
   /** The database WordPress stores its site in. */
@@ -17,12 +17,9 @@ export class WordPress extends StackService {
     const { config, secrets, mysql } = props;
     const endpoint = publicEndpoints(config).wordpress;
     super(scope, id, {
-      name: 'wordpress',
+      ...configuredService(config, 'wordpress'),
       component: 'web',
-      image: serviceImage(config, 'wordpress'),
-      resources: config.resources.wordpress,
       ports: [{ name: 'https', containerPort: 5050, servicePort: endpoint.port }],
-      exposure: serviceExposure(config, 'wordpress'),
       env: {
         WORDPRESS_DB_HOST: mysql.address,
         WORDPRESS_DB_NAME: config.mysql.database,
