@@ -1,14 +1,16 @@
 /**
  * Monitoring as code (S9, B3, K7): the generated telegraf config and Grafana dashboards agree with
- * each other and with the chart's service list. The queries themselves run against a real
- * InfluxDB in test/services/influxdb-queries.test.ts.
+ * each other and with the chart's service list. The real telegraf runs the config, and the
+ * queries run against a real InfluxDB, in test/services/telegraf.test.ts.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { SERVICE_NAMES } from '../lib/config';
 import {
   DASHBOARD_SCHEMA_VERSION, dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning, INFLUXDB_DATASOURCE_UID,
 } from '../lib/monitoring/dashboards';
-import { producedSeries, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from '../lib/telegraf-config';
+import { producedSeries, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig, telegrafDocument } from '../lib/telegraf-config';
 import { panelQueries, queryReferences } from './support/influxql';
 
 const namespace = 'ft-services';
@@ -121,14 +123,28 @@ describe('K7 the telegraf DaemonSet config', () => {
     expect(config.match(/password = "([^"]*)"/g)).toEqual(['password = "${INFLUXDB_WRITE_PASSWORD}"']);
   });
 
+  test('K7 CI builds telegraf with exactly the plugins the config uses (.ci/telegraf-plugins, telegraf docs/CUSTOMIZATION.md)', () => {
+    const document = telegrafDocument({ namespace });
+    const used = ['inputs', 'outputs'].flatMap((kind) => Object.keys(document[kind] as object).map((plugin) => `${kind}.${plugin}`));
+    const built = fs.readFileSync(path.join(__dirname, '..', '.ci', 'telegraf-plugins'), 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
+    expect(built.sort()).toEqual(used.sort());
+  });
+
   test('K1 outputs.health answers on the probe port', () => {
     expect(TELEGRAF_HEALTH_PORT).toBe(8080);
     expect(config).toContain('[[outputs.health]]\n  service_address = "http://:8080"');
   });
 
-  test('K7 the service account may read kubelet stats and this namespace\'s pods, nothing more', () => {
+  test('B7 kube_inventory reports the pods of its own node only (node_name: a field selector on spec.nodeName)', () => {
+    expect(section(config, '[[inputs.kube_inventory]]')).toContain('node_name = "${NODE_NAME}"');
+  });
+
+  // kubernetes pkg/kubelet/server/auth.go: /stats/* → nodes/stats; /pods → nodes/pods (then
+  // nodes/proxy) with KubeletFineGrainedAuthz, on by default since 1.33. nodes/proxy would also
+  // allow exec into every container of the node.
+  test('K7 the service account may read kubelet stats and pod lists and this namespace\'s pods, never nodes/proxy', () => {
     expect(TELEGRAF_RBAC_RULES).toEqual({
-      cluster: [{ apiGroups: [''], resources: ['nodes/stats', 'nodes/proxy'], verbs: ['get'] }],
+      cluster: [{ apiGroups: [''], resources: ['nodes/stats', 'nodes/pods'], verbs: ['get'] }],
       namespace: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
     });
   });

@@ -1,0 +1,186 @@
+/**
+ * The real telegraf v1.34.4 (built from its Go module by .ci/build-telegraf) on OUR generated config
+ * (only the interval and the addresses changed, in support/telegraf.ts `forHost`), reading a
+ * stand-in kubelet and API server (support/kubelet.ts: the shapes the kubelet API defines) and
+ * writing into a real InfluxDB (Debian's influxd behind OUR entrypoint). Then every panel query of
+ * every generated dashboard runs through InfluxDB as Grafana's InfluxQL datasource sends it: each
+ * returns data for its own service, and nothing from a database holding every other service
+ * (S9, K7, B5). Grafana itself is not packaged by Debian, so its macros are substituted here the
+ * way its InfluxQL backend does.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { SERVICE_NAMES } from '../../lib/config';
+import { dashboardFiles } from '../../lib/monitoring/dashboards';
+import { METRICS, TELEGRAF_HEALTH_PORT, telegrafDocument, telegrafInputs } from '../../lib/telegraf-config';
+import { grafanaInterpolate, panelQueries } from '../support/influxql';
+import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, stopAll, waitFor } from './support/harness';
+import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influxdb';
+import { ClusterStandIn, StandInPod, startClusterStandIn } from './support/kubelet';
+import { PanelData, renderPicture } from './support/panel-picture';
+import { compiledPlugins, forHost, requireTelegraf, TELEGRAF_VERSION, startTelegraf, TelegrafEnv, telegrafTest, writeConfig } from './support/telegraf';
+
+const namespace = 'ft-services';
+const node = 'minikube';
+/** Grafana's interval for a short range: never below the datasource's timeInterval (10s). */
+const GRAFANA_INTERVAL = '10s';
+
+/** Each service's pod as its workload kind names it (Deployment, StatefulSet, DaemonSet). */
+const pods: StandInPod[] = SERVICE_NAMES.map((service, index) => ({
+  namespace, node,
+  name: ['mysql', 'influxdb'].includes(service) ? `${service}-0` : service === 'telegraf' ? `${service}-x7k2q` : `${service}-6d4cf56db${index}-q8z${index}p`,
+  // nginx: 25 millicores and one restart, the figures the CPU and restarts panels must show.
+  containers: [{ name: service, image: `${service}:0123abcd`, restarts: service === 'nginx' ? 1 : 0, cpuNanoCores: service === 'nginx' ? 25e6 : 10e6 + index * 1e6 }],
+}));
+/** Pods of other namespaces, one named like ours: telegraf's tagpass and namespace must keep them out. */
+const foreignPods: StandInPod[] = [
+  { namespace: 'kube-system', name: 'coredns-7db6d8ff4d-abcde', node, containers: [{ name: 'coredns', image: 'coredns:1.11', restarts: 0, cpuNanoCores: 3e6 }] },
+  { namespace: 'other', name: 'nginx-5f9c7d8b6-zzzzz', node, containers: [{ name: 'nginx', image: 'nginx:1', restarts: 7, cpuNanoCores: 99e6 }] },
+];
+
+interface Series { name: string; tags?: Record<string, string>; columns: string[]; values: Array<[number, ...Array<number | string | null>]> }
+
+/** A query as Grafana's InfluxDB datasource sends it (httpMode GET, `epoch=ms`), as its reader. */
+async function grafanaQuery(db: InfluxDatabase, database: string, query: string): Promise<Series[]> {
+  const user = database === db.database ? db.users.reader : db.users.admin;
+  const url = `${db.url}/query?${new URLSearchParams({ db: database, q: query, epoch: 'ms' })}`;
+  const response = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from(`${user.name}:${user.password}`).toString('base64')}` } });
+  expect({ query, status: response.status }).toEqual({ query, status: 200 });
+  const result = (await response.json() as { results: Array<{ error?: string; series?: Series[] }> }).results[0];
+  expect({ query, error: result.error }).toEqual({ query, error: undefined });
+  return result.series ?? [];
+}
+
+const hasData = (series: Series[]): boolean => series.some((s) => s.values.some(([, ...values]) => values.some((value) => value !== null)));
+
+describe('K7 the telegraf binary', () => {
+  beforeAll(requireTelegraf);
+
+  test('K7 telegraf 1.34.4 holds exactly the plugins the generated config uses (a custom build)', () => {
+    const used = telegrafDocument({ namespace });
+    const configured = ['inputs', 'outputs'].flatMap((kind) => Object.keys(used[kind] as object).map((plugin) => `${kind}.${plugin}`));
+    expect(compiledPlugins().sort()).toEqual(configured.sort());
+  });
+});
+
+describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB', () => {
+  let db: InfluxDatabase;
+  let cluster: ClusterStandIn;
+  let dir: string;
+  let config: string;
+  let env: TelegrafEnv;
+  let telegraf: Server;
+  let range: { fromMs: number; toMs: number };
+
+  beforeAll(async () => {
+    requireTelegraf();
+    dir = scratchDir('telegraf');
+    const tls = makeTlsPair(path.join(dir, 'tls'));
+    const token = randomSecret();
+    const tokenFile = path.join(dir, 'token');
+    fs.writeFileSync(tokenFile, `${token}\n`);
+    [db, cluster] = await Promise.all([
+      startScratchInflux('telegraf-influxdb'),
+      startClusterStandIn({ node, pods: [...pods, ...foreignPods], token, tls }),
+    ]);
+    const healthPort = await freePort();
+    config = writeConfig(dir, forHost(telegrafDocument({ namespace }), '2s', {
+      'https://${HOST_IP}:10250': cluster.kubeletUrl,
+      'https://kubernetes.default.svc': cluster.apiServerUrl,
+      '/var/run/secrets/kubernetes.io/serviceaccount/token': tokenFile,
+      '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt': tls.cert,
+      [`http://:${TELEGRAF_HEALTH_PORT}`]: `http://127.0.0.1:${healthPort}`,
+    }));
+    env = {
+      INFLUXDB_URL: db.url, INFLUXDB_DB: db.database, INFLUXDB_WRITE_USER: db.users.writer.name, INFLUXDB_WRITE_PASSWORD: db.users.writer.password,
+      HOST_IP: '127.0.0.1', NODE_NAME: node,
+    };
+    const startedMs = Date.now();
+    telegraf = startTelegraf(dir, config, env);
+    // Two whole Grafana intervals after the first one: every rate panel has two buckets to compare.
+    await waitFor('telegraf writing for three 10 s intervals', async () => {
+      if (!telegraf.running) throw new Error(`telegraf exited:\n${telegraf.log()}`);
+      const series = await grafanaQuery(db, db.database, `SELECT count("${METRICS.telegrafAgent.written}") FROM "${METRICS.telegrafAgent.measurement}" WHERE time > now() - 5m GROUP BY time(${GRAFANA_INTERVAL}) fill(none)`);
+      return (series[0]?.values.length ?? 0) >= 4;
+    }, 90000).catch((error: Error) => { throw new Error(`${error.message}\n--- telegraf log ---\n${telegraf.log()}`); });
+    await telegraf.stop();
+    // Up to the last whole interval: a partial last bucket would show a lower rate than there was.
+    range = { fromMs: startedMs - 10_000, toMs: Math.floor(Date.now() / 10_000) * 10_000 - 1 };
+    // One database per service holding every OTHER service's series, copied from what telegraf
+    // wrote: a query that returns anything there does not filter on its own service.
+    for (const service of SERVICE_NAMES) {
+      const copy = await influxQuery(db, `CREATE DATABASE "without_${service}"; SELECT * INTO "without_${service}"..:MEASUREMENT FROM "${db.database}"../.*/ WHERE "service" != '${service}' AND "pod_name" !~ /^${service}-/ GROUP BY *`, db.users.admin);
+      expect(copy.status).toBe(200);
+    }
+  }, 180000);
+
+  afterAll(async () => {
+    await stopAll();
+    await cluster?.close();
+  });
+
+  test('K7 telegraf --test accepts the generated config: every plugin compiled in, every option known, every input gathers', async () => {
+    const result = await telegrafTest(config, env);
+    expect({ status: result.status, errors: result.stderr.split('\n').filter((line) => /\bE!/.test(line)) }).toEqual({ status: 0, errors: [] });
+    const measurements = new Set(result.stdout.split('\n').filter((line) => line.startsWith('> ')).map((line) => line.slice(2).split(/[, ]/)[0]));
+    for (const input of telegrafInputs({ namespace })) expect(input.settings.namepass.filter((m) => measurements.has(m))).not.toEqual([]);
+  });
+
+  test('K7 the agent ran without an error and wrote to InfluxDB as the writer account', () => {
+    expect(telegraf.log().split('\n').filter((line) => /\bE!/.test(line))).toEqual([]);
+    expect(cluster.requests.filter((request) => request.status !== 200)).toEqual([]);
+  });
+
+  test('S9 only this stack\'s namespace reaches InfluxDB, and no node-wide series', async () => {
+    const namespaces = await grafanaQuery(db, db.database, 'SHOW TAG VALUES WITH KEY = "namespace"');
+    expect(new Set(namespaces.flatMap((s) => s.values.map(([, value]) => value)))).toEqual(new Set([namespace]));
+    const measurements = await grafanaQuery(db, db.database, 'SHOW MEASUREMENTS');
+    const expected = new Set(telegrafInputs({ namespace }).flatMap((input) => input.settings.namepass));
+    expect(new Set(measurements[0].values.map(([name]) => name))).toEqual(expected);
+  });
+
+  const cases = Object.entries(dashboardFiles({ namespace })).flatMap(([file, json]) => {
+    const board = JSON.parse(json) as { panels: Array<{ title: string; fieldConfig: { defaults: { unit?: string } }; targets: Array<{ refId: string; alias: string }> }> };
+    return panelQueries(json).map((q) => {
+      const panel = board.panels.find((p) => p.title === q.panel)!;
+      return { service: file.replace(/^ft-|\.json$/g, ''), unit: panel.fieldConfig.defaults.unit ?? '', alias: panel.targets.find((t) => t.refId === q.refId)!.alias, ...q };
+    });
+  });
+  /** What each panel showed, for the picture (docs/dashboards.png). */
+  const shown = new Map<string, PanelData>();
+
+  test.each(cases.map((c) => [c.service, c.panel, c.refId, c] as const))('S9 %s / %s / %s returns data, only for that service, as Grafana\'s reader', async (service, _p, _r, c) => {
+    const query = grafanaInterpolate(c.query, range, GRAFANA_INTERVAL);
+    const series = await grafanaQuery(db, db.database, query);
+    const key = `${service}/${c.panel}`;
+    const lines = series.map((s) => ({
+      label: c.alias.replace(/\$tag_(\w+)/g, (_m, tag: string) => s.tags?.[tag] ?? ''),
+      points: s.values.filter(([, v]) => typeof v === 'number').map(([t, v]) => [t, v as number] as const),
+    }));
+    shown.set(key, { dashboard: service, panel: c.panel, unit: c.unit, lines: [...(shown.get(key)?.lines ?? []), ...lines] });
+    expect({ query, hasData: hasData(series) }).toEqual({ query, hasData: true });
+    for (const s of series) {
+      if (s.tags?.pod_name !== undefined) expect(s.tags.pod_name.startsWith(`${service}-`)).toBe(true);
+    }
+  });
+
+  test.each(cases.map((c) => [c.service, c.panel, c.refId, c] as const))('S9 %s / %s / %s returns nothing from the other services\' data', async (service, _p, _r, c) => {
+    const query = grafanaInterpolate(c.query, range, GRAFANA_INTERVAL);
+    expect(await grafanaQuery(db, `without_${service}`, query)).toEqual([]);
+  });
+
+  test('S9 the panels\' data, drawn by headless Chromium into test-output/dashboards.png (docs/dashboards.png is one such run)', async () => {
+    const file = path.join(OUTPUT_ROOT, 'dashboards.png');
+    await renderPicture(file, `ft_services dashboards: every panel's query answered by InfluxDB after the real telegraf ${TELEGRAF_VERSION} ran (${new Date(range.toMs).toISOString().slice(0, 16)}Z)`, [...shown.values()]);
+    expect(fs.statSync(file).size).toBeGreaterThan(10_000);
+  });
+
+  test('S9 CPU is shown in millicores and restarts as Kubernetes counts them', async () => {
+    const board = dashboardFiles({ namespace, services: ['nginx'] })['ft-nginx.json'];
+    const byPanel = Object.fromEntries(panelQueries(board).map((q) => [q.panel, grafanaInterpolate(q.query, range, GRAFANA_INTERVAL)]));
+    const cpu = await grafanaQuery(db, db.database, byPanel['CPU usage']);
+    expect(new Set(cpu[0].values.map(([, v]) => v))).toEqual(new Set([25]));
+    const restarts = await grafanaQuery(db, db.database, byPanel.Restarts);
+    expect(new Set(restarts[0].values.map(([, v]) => v))).toEqual(new Set([1]));
+  });
+});
