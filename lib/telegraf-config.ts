@@ -22,11 +22,12 @@
  *   `namespace, node_name, pod_name`, fields `rx_bytes, rx_errors, tx_bytes, tx_errors`. The same
  *   input also emits `kubernetes_node`, `kubernetes_system_container` (no namespace tag) and
  *   `kubernetes_pod_volume`, which the filters below drop. It calls the kubelet's `/stats/summary`
- *   AND `/pods` (`gatherPodInfo`), hence RBAC on `nodes/stats` and `nodes/proxy`.
+ *   AND `/pods` (`gatherPodInfo`); see TELEGRAF_RBAC_RULES for what the kubelet asks of each.
  * - inputs.kube_inventory (plugins/inputs/kube_inventory/README.md, pod.go): `kubernetes_pod_container`
  *   tags `container_name, namespace, node_name, pod_name, phase, state, readiness, node_selector_*`,
  *   fields `restarts_total, state_code, state_reason, phase_reason, resource_*`. It lists pods of
- *   `namespace` only (a namespaced `list pods`).
+ *   `namespace` only (a namespaced `list pods`), and with `node_name` only those the scheduler put
+ *   on that node (client.go `getPods`: field selector `spec.nodeName=<node_name>`).
  * - inputs.influxdb (plugins/inputs/influxdb/README.md): one measurement `influxdb_<name>` per
  *   `/debug/vars` entry, e.g. `influxdb_httpd` (`writeReq, queryReq, pointsWrittenOK, req, …`)
  *   and `influxdb_database` (tag `database`, fields `numSeries, numMeasurements`). InfluxDB 1.x
@@ -34,9 +35,11 @@
  * - inputs.internal (plugins/inputs/internal/README.md): `internal_agent` fields
  *   `metrics_gathered, metrics_written, metrics_dropped, gather_errors, gather_timeouts`.
  *
- * In a DaemonSet every node's telegraf runs kube_inventory over the same pods; with `host`
- * omitted and the tags reduced to namespace/pod/container/node, they all write the same series
- * with the same value, so the duplicates collapse in InfluxDB instead of multiplying.
+ * In a DaemonSet every node's telegraf would run kube_inventory over every pod of the namespace, so
+ * each pod's status would be fetched and written once per node (B7): `node_name = "${NODE_NAME}"`
+ * (the downward API's spec.nodeName) makes each one report the pods of its own node, the same
+ * split the kubelet's `/stats/summary` has. kube_inventory stays on the API server (not its
+ * `url_kubelet` mode) because restart counts are the API server's pod status.
  */
 import { renderToml, TomlTable } from './monitoring/toml';
 
@@ -124,6 +127,7 @@ export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput
         bearer_token: `${SERVICE_ACCOUNT}/token`,
         tls_ca: `${SERVICE_ACCOUNT}/ca.crt`,
         namespace: options.namespace,
+        node_name: env(TELEGRAF_ENV.nodeName),
         resource_include: ['pods'],
         namepass: [container.measurement],
         fieldinclude: [container.restarts],
@@ -229,11 +233,17 @@ export interface PolicyRule {
 }
 
 /**
- * What telegraf's service account needs. `cluster`: a ClusterRole (nodes are not namespaced): the
- * kubelet authorises `/stats/summary` as `get nodes/stats` and `/pods` as `get nodes/proxy`.
+ * What telegraf's service account needs. `cluster`: a ClusterRole (nodes are not namespaced) for
+ * the kubelet, which turns each request into a SubjectAccessReview on `nodes/<subresource>`
+ * (kubernetes `pkg/kubelet/server/auth.go` GetRequestAttributes): `/stats/*` is `get nodes/stats`;
+ * `/pods` is `get nodes/pods` where KubeletFineGrainedAuthz is on (beta and on by default since
+ * Kubernetes 1.33, KEP-2862, GA in 1.36), with `get nodes/proxy` as the fallback the kubelet tries
+ * next. `nodes/proxy` is not granted: it also lets its holder exec into any container of the node.
+ * A cluster older than 1.33 (or with the gate off) answers `/pods` 403 with these rules; there the
+ * ClusterRole needs `nodes/proxy` as well (README, "Monitoring").
  * `namespace`: a Role in the stack's namespace for kube_inventory's `list pods` there.
  */
 export const TELEGRAF_RBAC_RULES: { readonly cluster: readonly PolicyRule[]; readonly namespace: readonly PolicyRule[] } = {
-  cluster: [{ apiGroups: [''], resources: ['nodes/stats', 'nodes/proxy'], verbs: ['get'] }],
+  cluster: [{ apiGroups: [''], resources: ['nodes/stats', 'nodes/pods'], verbs: ['get'] }],
   namespace: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
 };

@@ -322,7 +322,7 @@ describe('S9 B3 monitoring wiring', () => {
     expect(workload('telegraf').spec.template.spec.serviceAccountName).toBe('telegraf');
     const clusterRole = named(objects, 'ClusterRole', 'ft-services-telegraf');
     expect(clusterRole.metadata.namespace).toBeUndefined();
-    expect(clusterRole.rules).toEqual([{ apiGroups: [''], resources: ['nodes/stats', 'nodes/proxy'], verbs: ['get'] }]);
+    expect(clusterRole.rules).toEqual([{ apiGroups: [''], resources: ['nodes/stats', 'nodes/pods'], verbs: ['get'] }]);
     expect(named(objects, 'ClusterRoleBinding', 'ft-services-telegraf').subjects).toEqual([{ kind: 'ServiceAccount', name: 'telegraf', namespace: 'ft-services' }]);
     expect(named(objects, 'RoleBinding', 'telegraf').roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'telegraf' });
   });

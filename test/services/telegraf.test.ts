@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SERVICE_NAMES } from '../../lib/config';
 import { dashboardFiles } from '../../lib/monitoring/dashboards';
-import { METRICS, TELEGRAF_HEALTH_PORT, telegrafDocument, telegrafInputs } from '../../lib/telegraf-config';
+import { METRICS, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafDocument, telegrafInputs } from '../../lib/telegraf-config';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
 import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, stopAll, waitFor } from './support/harness';
 import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influxdb';
@@ -37,6 +37,25 @@ const foreignPods: StandInPod[] = [
   { namespace: 'kube-system', name: 'coredns-7db6d8ff4d-abcde', node, containers: [{ name: 'coredns', image: 'coredns:1.11', restarts: 0, cpuNanoCores: 3e6 }] },
   { namespace: 'other', name: 'nginx-5f9c7d8b6-zzzzz', node, containers: [{ name: 'nginx', image: 'nginx:1', restarts: 7, cpuNanoCores: 99e6 }] },
 ];
+
+/** A pod of ours the scheduler put on another node: this node's telegraf must not report it (B7). */
+const otherNodePod: StandInPod = {
+  namespace, node: 'minikube-m02', name: 'phpmyadmin-6d4cf56db3-m02xq',
+  containers: [{ name: 'phpmyadmin', image: 'phpmyadmin:0123abcd', restarts: 5, cpuNanoCores: 77e6 }],
+};
+
+/**
+ * The `nodes/<subresource>` checks the kubelet makes for a request path, in order, with
+ * KubeletFineGrainedAuthz on (kubernetes `pkg/kubelet/server/auth.go` GetRequestAttributes, 1.33+):
+ * `/stats/*` → stats; `/pods` → pods, then proxy as the fallback; anything else → proxy.
+ */
+function kubeletSubresources(requestPath: string): string[] {
+  const under = (prefix: string): boolean => requestPath === prefix || requestPath.startsWith(`${prefix}/`);
+  if (under('/stats')) return ['stats'];
+  if (under('/metrics')) return ['metrics'];
+  if (under('/pods') || under('/runningpods')) return ['pods', 'proxy'];
+  return ['proxy'];
+}
 
 interface Series { name: string; tags?: Record<string, string>; columns: string[]; values: Array<[number, ...Array<number | string | null>]> }
 
@@ -81,7 +100,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     fs.writeFileSync(tokenFile, `${token}\n`);
     [db, cluster] = await Promise.all([
       startScratchInflux('telegraf-influxdb'),
-      startClusterStandIn({ node, pods: [...pods, ...foreignPods], token, tls }),
+      startClusterStandIn({ node, pods: [...pods, ...foreignPods, otherNodePod], token, tls }),
     ]);
     const healthPort = await freePort();
     config = writeConfig(dir, forHost(telegrafDocument({ namespace }), '2s', {
@@ -137,6 +156,27 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     const measurements = await grafanaQuery(db, db.database, 'SHOW MEASUREMENTS');
     const expected = new Set(telegrafInputs({ namespace }).flatMap((input) => input.settings.namepass));
     expect(new Set(measurements[0].values.map(([name]) => name))).toEqual(expected);
+  });
+
+  test('B7 kube_inventory asks the API server for the pods of its own node, so no pod is reported by every node', async () => {
+    const lists = cluster.requests.filter((request) => request.server === 'apiserver');
+    expect(lists.length).toBeGreaterThan(0);
+    for (const request of lists) {
+      expect(request.path).toBe(`/api/v1/namespaces/${namespace}/pods`);
+      expect(request.query.fieldSelector).toBe(`spec.nodeName=${node}`);
+    }
+    const written = await grafanaQuery(db, db.database, `SHOW TAG VALUES FROM "${METRICS.container.measurement}" WITH KEY = "pod_name"`);
+    const names = written.flatMap((s) => s.values.map(([, value]) => value));
+    expect(names).toEqual(expect.arrayContaining(pods.map((pod) => pod.name)));
+    expect(names).not.toContain(otherNodePod.name);
+  });
+
+  test('K7 every kubelet path telegraf reads is authorized by the ClusterRole without nodes/proxy (KubeletFineGrainedAuthz)', () => {
+    const granted = TELEGRAF_RBAC_RULES.cluster.filter((rule) => rule.verbs.includes('get')).flatMap((rule) => rule.resources);
+    const paths = [...new Set(cluster.requests.filter((request) => request.server === 'kubelet').map((request) => request.path))].sort();
+    expect(paths).toEqual(['/pods', '/stats/summary']);
+    for (const requested of paths) expect({ requested, granted: granted.includes(`nodes/${kubeletSubresources(requested)[0]}`) }).toEqual({ requested, granted: true });
+    expect(granted).not.toContain('nodes/proxy');
   });
 
   const cases = Object.entries(dashboardFiles({ namespace })).flatMap(([file, json]) => {
