@@ -11,7 +11,7 @@ import { renderToml, TomlTable, TomlValue } from '../../../lib/monitoring/toml';
 import { TELEGRAF_ENV } from '../../../lib/telegraf-config';
 import { haveCommand, run, Server, startServer } from './harness';
 
-/** The version Alpine 3.22 ships (alpine-facts section 8) and .ci/build-telegraf builds. */
+/** The version Alpine 3.22 ships (community/telegraf 1.34.4) and .ci/build-telegraf builds. */
 export const TELEGRAF_VERSION = '1.34.4';
 
 /** Fails with what to run when the telegraf of .ci/build-telegraf is not installed. */
