@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# ft_services on minikube, from a fresh machine to the running stack in one command (S1, B9).
+# ft_services on minikube, from a fresh machine to the running stack in one command (S1, B9, B13).
 # Deploys exactly what the cdk8s app synthesizes (D3); credentials are generated once into .ft/
 # and never printed unless asked (B2). Run `./setup.sh --help` for the commands.
 #
-# Written for bash 3.2 as well (macOS): no associative arrays, no mapfile, no `wait -n`.
+# Written for bash 3.2 as well (macOS): no associative arrays, no mapfile, no `wait -n`, and no
+# "${array[@]}" of a possibly empty array under `set -u`.
+
+# `sh ./setup.sh` runs it with a shell that has no bash features: start again with bash.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
 set -Eeuo pipefail
 
 ROOT="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
@@ -12,6 +17,7 @@ FT_MINIKUBE_PROFILE="${FT_MINIKUBE_PROFILE:-minikube}"
 FT_MINIKUBE_CPUS="${FT_MINIKUBE_CPUS:-2}"
 FT_MINIKUBE_MEMORY="${FT_MINIKUBE_MEMORY:-3072}"
 FT_MINIKUBE_DRIVER="${FT_MINIKUBE_DRIVER:-}"
+FT_MINIKUBE_CNI="${FT_MINIKUBE_CNI:-calico}"
 FT_LB_ADDRESS="${FT_LB_ADDRESS:-}"
 FT_SERVICES_USER_CONFIG="${FT_SERVICES_USER_CONFIG:-}"
 FT_METALLB_URL="${FT_METALLB_URL:-https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml}"
@@ -21,12 +27,28 @@ FT_ASSUME_YES="${FT_ASSUME_YES:-}"
 # The stack's label on everything it owns (lib/stack-service.ts STACK_NAME).
 readonly STACK_LABEL="app.kubernetes.io/part-of=ft-services"
 readonly METALLB_NAMESPACE="metallb-system"
+# The ApplySet parents (Secrets) that let `apply --prune` remove what left the chart.
+readonly STACK_APPLYSET="ft-services-applyset"
+readonly POOL_APPLYSET="ft-services-pool-applyset"
+readonly FIELD_MANAGER="ft-setup"
 
-# Filled by preflight / load_settings.
+# Filled by preflight and prepare.
 KUBECTL=()
 NAMESPACE=""
 LB_MODE=""
 LB_ADDRESS=""
+MANIFESTS=""
+IMAGES=""
+SUMMARY=""
+CURRENT_STEP=""
+REPORTED=""
+
+# Colour on a terminal only, never when NO_COLOR is set (https://no-color.org).
+if [[ -t 1 && -z "${NO_COLOR:-}" && "${TERM:-}" != dumb ]]; then
+  BOLD=$'\033[1m' RED=$'\033[31m' YELLOW=$'\033[33m' GREEN=$'\033[32m' RESET=$'\033[0m'
+else
+  BOLD="" RED="" YELLOW="" GREEN="" RESET=""
+fi
 
 usage() {
   cat <<EOF
@@ -36,18 +58,23 @@ Commands:
   up            (default) start or reuse minikube, install the dashboard and MetalLB, generate the
                 credentials, build the eight images (only those whose sources changed), synthesize
                 the cdk8s app and apply it, wait for every rollout, print every address.
+  validate      check your configuration (--config FILE) and FT_LB_ADDRESS without a cluster;
+                nothing is changed.
+  status        the addresses, where the credentials are and each service's pods; changes nothing.
   check         prove every subject requirement against the running stack: a pass/fail table by
                 requirement ID; exits non-zero when any check fails. It restarts pods on purpose.
   credentials   print the generated logins and passwords (keep the output private).
   delete        remove what setup made: the namespace with its volumes (asks first unless --yes),
-                MetalLB, the dashboard add-on if setup enabled it, the images it built, and .ft/.
-                The minikube cluster itself stays: 'minikube delete' removes it.
+                MetalLB and the dashboard add-on if setup installed them, the images it built, and
+                .ft/. The minikube cluster itself stays: 'minikube delete' removes it.
   help          this text (also -h, --help).
 
 Options:
-  --config FILE   your own stack configuration (JSON, the shape of lib/config.ts), merged over
+  --config FILE   your own stack configuration (JSON, the settings in README.md), merged over
                   setup's own (load-balancer address, image tags); same as FT_SERVICES_USER_CONFIG.
-  --yes           delete persistent data without asking (delete).
+                  'up' remembers it in .ft/: later commands use it without --config; another file
+                  given to 'up' changes the stack, given to another command it is refused.
+  -y, --yes       delete persistent data without asking (delete).
 
 Environment:
   FT_SERVICES_USER_CONFIG  your configuration file, as --config
@@ -55,21 +82,33 @@ Environment:
   FT_MINIKUBE_CPUS         CPUs of a cluster setup starts                     [2]
   FT_MINIKUBE_MEMORY       memory (MB) of a cluster setup starts              [3072]
   FT_MINIKUBE_DRIVER       minikube driver of a cluster setup starts          [minikube's choice]
+  FT_MINIKUBE_CNI          network plugin of a cluster setup starts           [calico]
   FT_LB_ADDRESS            the load-balancer IP      [.240 in the node's /24, .241 if the node has .240]
   FT_METALLB_URL           MetalLB manifest          [MetalLB v0.16.1 metallb-native.yaml]
   FT_TIMEOUT               how long to wait for each rollout                  [600s]
   FT_STATE_DIR             where setup keeps secrets, manifests and state     [./.ft]
   FT_ASSUME_YES            non-empty: same as --yes
+  NO_COLOR                 non-empty: no colour even on a terminal
 
-Setup state lives in .ft/ (ignored by git): secrets/<secret>/<key> (mode 0600), config.json (the
-address and image tags handed to the cdk8s app through FT_SERVICES_CONFIG), manifests/, logs/.
+Examples:
+  ./setup.sh                                   bring the stack up (again: only what changed)
+  ./setup.sh validate --config mine.json       check a configuration file, no cluster needed
+  ./setup.sh up --config mine.json             bring the stack up with your settings
+  FT_LB_ADDRESS=192.168.49.250 ./setup.sh      choose the load-balancer address yourself
+  ./setup.sh status                            where everything is, and how the pods are
+  ./setup.sh delete --yes                      remove the stack and its data
+
+Setup state lives in .ft/ (ignored by git): user-config.json (your settings), config.json (the
+address, image tags and Secret checksums setup chose), secrets/<secret>/<key> (mode 0600),
+manifests/, logs/, made (what setup installed, for delete).
 EOF
 }
 
 info() { printf '%s\n' "$*"; }
-warn() { printf 'warning: %s\n' "$*" >&2; }
+warn() { printf '%swarning:%s %s\n' "$YELLOW" "$RESET" "$*" >&2; }
 die() {
-  printf 'error: %s\n' "$*" >&2
+  printf '%serror:%s %s\n' "$RED" "$RESET" "$*" >&2
+  REPORTED=1
   exit 1
 }
 
@@ -77,9 +116,26 @@ die() {
 run_step() {
   local title=$1 start=$SECONDS
   shift
-  printf '==> %s\n' "$title"
+  CURRENT_STEP=$title
+  printf '%s==> %s%s\n' "$BOLD" "$title" "$RESET"
   "$@"
-  printf '    done in %ss\n' "$((SECONDS - start))"
+  printf '    %sdone%s in %ss\n' "$GREEN" "$RESET" "$((SECONDS - start))"
+  CURRENT_STEP=""
+}
+
+# A failure nobody explained yet: name the step and what to do next.
+on_exit() {
+  local status=$?
+  ((status != 0)) || return 0
+  [[ -z "$REPORTED" ]] || return 0
+  printf '%serror:%s %s failed (exit status %s); its output is above.\n' "$RED" "$RESET" "${CURRENT_STEP:-setup}" "$status" >&2
+  printf 'Fix what it says and run ./setup.sh again: it resumes. See "Troubleshooting" in README.md.\n' >&2
+}
+
+on_interrupt() {
+  printf '\n%sinterrupted%s%s. Nothing is lost: run ./setup.sh again and it resumes.\n' "$YELLOW" "$RESET" "${CURRENT_STEP:+ during \"$CURRENT_STEP\"}" >&2
+  REPORTED=1
+  exit 130
 }
 
 require_command() {
@@ -88,6 +144,8 @@ require_command() {
 
 minikube_cmd() { minikube -p "$FT_MINIKUBE_PROFILE" "$@"; }
 kube() { "${KUBECTL[@]}" "$@"; }
+# --applyset is behind kubectl's KUBECTL_APPLYSET gate (kubectl pkg/cmd/util/helpers.go, since 1.27).
+kube_apply() { KUBECTL_APPLYSET=true "${KUBECTL[@]}" apply --server-side --field-manager="$FIELD_MANAGER" "$@"; }
 
 # Records something setup made, for `delete` (one line per thing, no duplicates).
 remember() {
@@ -96,29 +154,45 @@ remember() {
   grep -Fxq "$1" "$FT_STATE_DIR/made" || printf '%s\n' "$1" >>"$FT_STATE_DIR/made"
 }
 
-# The override files the cdk8s app reads, colon-separated: setup's own, then the user's.
-stack_config_files() {
-  local files="$FT_STATE_DIR/config.json"
-  [[ -f "$files" ]] || files=""
-  if [[ -n "$FT_SERVICES_USER_CONFIG" ]]; then files="${files:+$files:}$FT_SERVICES_USER_CONFIG"; fi
-  printf '%s' "$files"
-}
+made_by_setup() { [[ -f "$FT_STATE_DIR/made" ]] && grep -Fxq "$1" "$FT_STATE_DIR/made"; }
 
-# ft ARGS...: bin/ft.ts, the TypeScript side of setup. It reads the configuration the chart reads,
-# so the Secrets, services and tags come from the chart's own lists, never from a copy here.
+# ft COMMAND ARGS...: bin/ft.ts, the TypeScript side of setup, once per command. It validates the
+# configuration and reads the chart's own lists, so nothing here keeps a copy of them.
+# A failure prints its own reason (the field, the value, what is allowed): nothing to add to it.
 ft() {
-  (cd "$ROOT" && FT_SERVICES_CONFIG="$(stack_config_files)" npx --no-install ts-node --transpile-only bin/ft.ts "$@")
+  local command=$1
+  shift
+  (cd "$ROOT" && FT_KUBECTL="${KUBECTL[*]-}" FT_LB_ADDRESS="$FT_LB_ADDRESS" \
+    node -r ts-node/register/transpile-only bin/ft.ts "$command" --state "$FT_STATE_DIR" \
+    ${FT_SERVICES_USER_CONFIG:+--config "$FT_SERVICES_USER_CONFIG"} "$@") || {
+    REPORTED=1
+    exit 1
+  }
 }
 
-# plan_lines KIND [SRCS]: the `ft plan` lines of one kind, without the kind (e.g. `secret` lines).
-plan_lines() {
-  local plan
-  # errexit is off inside $(...) in bash < 4.4: fail explicitly so callers see it.
-  plan="$(ft plan ${2:+"$2"})" || return 1
-  printf '%s\n' "$plan" | awk -v kind="$1" '$1 == kind { sub(/^[^ ]+ /, ""); print }'
+# Every setting setup reads from the environment, checked before anything changes.
+validate_environment() {
+  [[ "$FT_MINIKUBE_CPUS" =~ ^[1-9][0-9]*$ ]] || die "FT_MINIKUBE_CPUS is '$FT_MINIKUBE_CPUS'; allowed: a whole number of CPUs such as 2"
+  [[ "$FT_MINIKUBE_MEMORY" =~ ^[1-9][0-9]*$ ]] || die "FT_MINIKUBE_MEMORY is '$FT_MINIKUBE_MEMORY'; allowed: megabytes as a whole number such as 3072"
+  [[ "$FT_TIMEOUT" =~ ^[1-9][0-9]*[smh]$ ]] || die "FT_TIMEOUT is '$FT_TIMEOUT'; allowed: a duration such as 600s, 10m or 1h"
+  [[ "$FT_MINIKUBE_PROFILE" =~ ^[a-zA-Z0-9][a-zA-Z0-9._-]*$ ]] || die "FT_MINIKUBE_PROFILE is '$FT_MINIKUBE_PROFILE'; allowed: letters, digits, '.', '_' and '-'"
+  # minikube pkg/minikube/cni/cni.go: the values of --cni. bridge and kindnet do not enforce NetworkPolicies.
+  case "$FT_MINIKUBE_CNI" in
+    calico | cilium) ;;
+    auto | bridge | kindnet | flannel | false) warn "FT_MINIKUBE_CNI=$FT_MINIKUBE_CNI does not enforce NetworkPolicies: the databases are open to every pod" ;;
+    *) [[ -f "$FT_MINIKUBE_CNI" ]] || die "FT_MINIKUBE_CNI is '$FT_MINIKUBE_CNI'; allowed: calico, cilium, auto, bridge, kindnet, flannel, false or a CNI manifest file" ;;
+  esac
 }
 
-preflight_tools() {
+preflight_node() {
+  require_command node "Install Node.js 18 or later (https://nodejs.org/): it synthesizes the manifests."
+  require_command npm "Install npm (it comes with Node.js): it installs the cdk8s app's dependencies."
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  ((major >= 18)) || die "Node.js $major is too old: install Node.js 18 or later (https://nodejs.org/)."
+}
+
+preflight_cluster_tools() {
   require_command minikube "Install minikube (v1.30 or later): https://minikube.sigs.k8s.io/docs/start/"
   if command -v kubectl >/dev/null 2>&1; then
     KUBECTL=(kubectl --context "$FT_MINIKUBE_PROFILE")
@@ -126,14 +200,26 @@ preflight_tools() {
     info "kubectl not found: using 'minikube kubectl --' (minikube downloads a matching kubectl)"
     KUBECTL=(minikube -p "$FT_MINIKUBE_PROFILE" kubectl -- --context "$FT_MINIKUBE_PROFILE")
   fi
-  require_command node "Install Node.js 18 or later (https://nodejs.org/): it synthesizes the manifests."
-  require_command npm "Install npm (it comes with Node.js): it installs the cdk8s app's dependencies."
-  local major
-  major="$(node -p 'process.versions.node.split(".")[0]')"
-  ((major >= 18)) || die "Node.js $major is too old: install Node.js 18 or later (https://nodejs.org/)."
+}
+
+preflight_tools() {
+  preflight_cluster_tools
+  preflight_node
   require_command openssl "Install OpenSSL: it makes the stack's TLS certificate."
   require_command ssh-keygen "Install OpenSSH's ssh-keygen: it makes the nginx container's SSH host key."
+  check_kubectl_version
   warn_macos_docker_network
+}
+
+# `apply --applyset --prune` needs kubectl 1.27 or later. `kubectl version --client -o json` prints
+# {"clientVersion": {"major": "1", "minor": "31", …}} (minor may carry a "+", e.g. "27+").
+check_kubectl_version() {
+  [[ "${KUBECTL[0]}" == kubectl ]] || return 0
+  local version minor
+  version="$(kubectl version --client -o json 2>/dev/null || true)"
+  minor="$(printf '%s' "$version" | tr -d ' \n' | sed -n 's/.*"clientVersion":{[^}]*"minor":"\([0-9]*\).*/\1/p')"
+  [[ -n "$minor" ]] || return 0
+  ((minor >= 27)) || die "kubectl 1.$minor is too old: setup needs 1.27 or later (apply --applyset). Install a newer kubectl, or remove it from PATH to use 'minikube kubectl --'."
 }
 
 # pitfalls 3: on macOS the docker driver's network is not reachable from the host.
@@ -145,8 +231,7 @@ warn_macos_docker_network() {
     docker | podman | "")
       warn "on macOS the ${driver:-default (usually docker)} driver's network is not reachable from your Mac," \
         "so the load-balancer IP will not answer from the host. Use a VM driver" \
-        "(FT_MINIKUBE_DRIVER=vfkit, hyperkit, qemu or virtualbox; 'minikube delete' first)," \
-        "or keep 'minikube tunnel' running in another terminal."
+        "(FT_MINIKUBE_DRIVER=vfkit, qemu or virtualbox; 'minikube delete' first). See Troubleshooting in README.md."
       ;;
   esac
 }
@@ -160,20 +245,45 @@ install_node_modules() {
   (cd "$ROOT" && npm ci --no-audit --no-fund)
 }
 
-start_cluster() {
+cluster_running() {
   local host
   host="$(minikube_cmd status --format '{{.Host}} {{.APIServer}}' 2>/dev/null || true)"
-  if [[ "$host" == "Running Running" ]]; then
-    info "    reusing the running minikube profile $FT_MINIKUBE_PROFILE"
-    return 0
-  fi
-  local args=(start --cpus="$FT_MINIKUBE_CPUS" --memory="$FT_MINIKUBE_MEMORY")
+  [[ "$host" == "Running Running" ]]
+}
+
+require_running_cluster() {
+  cluster_running || die "minikube is not running (profile $FT_MINIKUBE_PROFILE): run ./setup.sh or minikube -p $FT_MINIKUBE_PROFILE start"
+}
+
+start_cluster() {
+  # --cni: minikube's default for the docker driver is bridge, which does not enforce NetworkPolicies
+  # (minikube pkg/minikube/cni/cni.go chooseDefault); calico does.
+  local args=(start --cpus="$FT_MINIKUBE_CPUS" --memory="$FT_MINIKUBE_MEMORY" --cni="$FT_MINIKUBE_CNI")
   if [[ -n "$FT_MINIKUBE_DRIVER" ]]; then args+=(--driver="$FT_MINIKUBE_DRIVER"); fi
   minikube_cmd "${args[@]}"
 }
 
+# A cluster setup did not start may run a CNI that ignores NetworkPolicies: say so, and how to fix it.
+check_network_policy_support() {
+  local pods
+  pods="$(kube -n kube-system get pods -o name 2>/dev/null || true)"
+  case "$pods" in
+    *pod/calico-node-* | *pod/cilium-*) info "    the network plugin enforces NetworkPolicies" ;;
+    *)
+      warn "no calico or cilium pods in kube-system: this cluster's network plugin probably does not enforce" \
+        "NetworkPolicies, so every pod can reach MySQL and InfluxDB. To enforce them, recreate the cluster:" \
+        "minikube -p $FT_MINIKUBE_PROFILE delete && ./setup.sh (it starts minikube with --cni=$FT_MINIKUBE_CNI)."
+      ;;
+  esac
+}
+
+# minikube cmd/minikube/cmd/config/addons_list.go: `addons list -o json` prints one JSON object,
+# {"dashboard":{"Profile":"minikube","Status":"enabled"},…}. Read it whole, then match: a
+# `minikube addons list | grep -q` under pipefail fails when grep exits first (SIGPIPE).
 dashboard_enabled() {
-  minikube_cmd addons list 2>/dev/null | grep -Eq '^\|[[:space:]]*dashboard[[:space:]]*\|[^|]*\|[[:space:]]*enabled'
+  local addons pattern='"dashboard":\{[^}]*"Status":"enabled"'
+  addons="$(minikube_cmd addons list -o json 2>/dev/null)" || return 1
+  [[ "$addons" =~ $pattern ]]
 }
 
 enable_dashboard() {
@@ -185,37 +295,78 @@ enable_dashboard() {
   remember "addon dashboard"
 }
 
-# lb_address_for NODE_IP: the load-balancer address in the node's /24 (minikube's network), a high
-# host number that is not the node's own (pitfalls 3: the node IP itself would shadow its sshd).
-lb_address_for() {
-  local ip=$1
-  [[ "$ip" =~ ^([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.([0-9]{1,3})$ ]] || die "minikube ip printed '$ip', not an IPv4 address"
-  local prefix=${BASH_REMATCH[1]} host=${BASH_REMATCH[2]}
-  if [[ "$host" == 240 ]]; then
-    printf '%s.241\n' "$prefix"
-  else
-    printf '%s.240\n' "$prefix"
+# The one TypeScript call of `up`: validate every input, then write .ft/ (settings, credentials,
+# Secret checksums) and synthesize the manifests. Nothing is written when an input is refused.
+prepare() {
+  local node_ip="" lines line key rest
+  if [[ -z "$FT_LB_ADDRESS" ]]; then
+    node_ip="$(minikube_cmd ip)" || die "minikube ip failed: is the cluster running? (minikube -p $FT_MINIKUBE_PROFILE status)"
   fi
-}
-
-choose_address() {
-  if [[ -n "$FT_LB_ADDRESS" ]]; then
-    LB_ADDRESS="$FT_LB_ADDRESS"
-  else
-    local node_ip
-    node_ip="$(minikube_cmd ip)"
-    LB_ADDRESS="$(lb_address_for "$node_ip")"
-  fi
+  lines="$(ft prepare ${node_ip:+--node-ip "$node_ip"})" || {
+    REPORTED=1
+    printf 'Nothing was changed. Fix the value above and run ./setup.sh again (./setup.sh validate checks a configuration).\n' >&2
+    exit 1
+  }
+  while IFS= read -r line; do
+    key=${line%% *} rest=${line#* }
+    case "$key" in
+      namespace) NAMESPACE=$rest ;;
+      mode) LB_MODE=$rest ;;
+      address) LB_ADDRESS=$rest ;;
+      manifests) MANIFESTS=$rest ;;
+      image) IMAGES="${IMAGES}${rest% *}:${rest#* }"$'\n' ;;
+      note) info "    $rest" ;;
+      summary) SUMMARY="${SUMMARY}${rest}"$'\n' ;;
+    esac
+  done <<<"$lines"
+  [[ -n "$NAMESPACE" && -n "$LB_MODE" && -n "$LB_ADDRESS" && -n "$MANIFESTS" && -n "$IMAGES" ]] || die "bin/ft.ts prepare printed no complete plan"
   info "    load-balancer address: $LB_ADDRESS"
 }
 
-# Writes .ft/image-tags: "<service> <content hash>" for every image (lib/setup/image-tags.ts).
-compute_image_tags() {
-  mkdir -p "$FT_STATE_DIR"
-  local tags
-  tags="$(plan_lines image "$ROOT/srcs")"
-  [[ -n "$tags" ]] || die "bin/ft.ts plan listed no images"
-  printf '%s\n' "$tags" >"$FT_STATE_DIR/image-tags"
+metallb_installed() { kube get namespace "$METALLB_NAMESPACE" -o name >/dev/null 2>&1; }
+
+# MetalLB's speaker does not announce from a node labelled
+# node.kubernetes.io/exclude-from-external-load-balancers unless started with --ignore-exclude-lb
+# (metallb v0.16.1 speaker/main.go, speaker/layer2_controller.go; MetalLB troubleshooting, "single
+# node cluster"). kubeadm labels every control-plane node so, and minikube's only node is one. We add
+# the flag rather than remove the label: the label is kubeadm's, a fresh `minikube start` (kubeadm
+# init, phase mark-control-plane) puts it back, and other load balancers honour it; the flag changes
+# only the MetalLB setup installed. The speaker is the first container of its DaemonSet in
+# metallb-native.yaml.
+speaker_args() { kube -n "$METALLB_NAMESPACE" get daemonset speaker -o jsonpath='{.spec.template.spec.containers[0].args}'; }
+
+ensure_speaker_ignores_exclude_label() {
+  local args
+  args="$(speaker_args)"
+  [[ "$args" == *--ignore-exclude-lb* ]] && return 0
+  if ! made_by_setup "metallb $FT_METALLB_URL"; then
+    warn "the MetalLB that was already installed runs its speaker without --ignore-exclude-lb: it will not announce" \
+      "the address from minikube's control-plane node. Fix: ${KUBECTL[*]} -n $METALLB_NAMESPACE patch daemonset speaker --type=json" \
+      "-p '[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/args/-\",\"value\":\"--ignore-exclude-lb\"}]'"
+    return 0
+  fi
+  kube -n "$METALLB_NAMESPACE" patch daemonset speaker --type=json \
+    -p '[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--ignore-exclude-lb"}]' >/dev/null
+  info "    MetalLB's speaker announces from control-plane nodes too (--ignore-exclude-lb)"
+}
+
+install_metallb() {
+  if [[ "$LB_MODE" != metallb ]]; then
+    info "    loadBalancer.mode is $LB_MODE: the cluster's own load balancer is used"
+    return 0
+  fi
+  if made_by_setup "metallb $FT_METALLB_URL"; then
+    info "    MetalLB (installed by setup) is there"
+  elif metallb_installed; then
+    info "    MetalLB was already installed: setup uses it, and delete leaves it"
+  else
+    # Applied once: a later client-side apply of the manifest would drop the speaker flag below.
+    kube apply -f "$FT_METALLB_URL" >/dev/null
+    remember "metallb $FT_METALLB_URL"
+  fi
+  ensure_speaker_ignores_exclude_label
+  kube -n "$METALLB_NAMESPACE" rollout status deployment/controller --timeout="$FT_TIMEOUT"
+  kube -n "$METALLB_NAMESPACE" rollout status daemonset/speaker --timeout="$FT_TIMEOUT"
 }
 
 cluster_images() {
@@ -229,244 +380,107 @@ image_present() {
 
 # Builds, in parallel, every image whose tag the cluster lacks (B9), with srcs/ as the build context.
 build_images() {
-  local logs="$FT_STATE_DIR/logs" listing service tag pids=() names=()
+  local logs="$FT_STATE_DIR/logs" listing image pids=() names=()
   mkdir -p "$logs"
   listing="$(cluster_images)"
-  while read -r service tag; do
-    if image_present "$service:$tag" "$listing"; then
-      info "    $service:$tag is already in the cluster"
+  while read -r image; do
+    [[ -n "$image" ]] || continue
+    if image_present "$image" "$listing"; then
+      info "    $image is already in the cluster"
       continue
     fi
-    info "    building $service:$tag (log: $logs/build-$service.log)"
+    info "    building $image (log: $logs/build-${image%%:*}.log)"
     (
       start=$SECONDS
-      minikube_cmd image build -t "$service:$tag" -f "$service/Dockerfile" "$ROOT/srcs" >"$logs/build-$service.log" 2>&1
-      printf '    built %s:%s in %ss\n' "$service" "$tag" "$((SECONDS - start))"
+      minikube_cmd image build -t "$image" -f "${image%%:*}/Dockerfile" "$ROOT/srcs" >"$logs/build-${image%%:*}.log" 2>&1
     ) &
     pids+=("$!")
-    names+=("$service:$tag")
-  done <"$FT_STATE_DIR/image-tags"
+    names+=("$image")
+  done <<<"$IMAGES"
   ((${#pids[@]} > 0)) || return 0
-  local i failed=()
+  local i exited=()
   for i in "${!pids[@]}"; do
-    wait "${pids[$i]}" || failed+=("${names[$i]}")
+    if wait "${pids[$i]}"; then exited+=(0); else exited+=(1); fi
   done
-  # `minikube image build` may report a failed build with exit status 0: trust the image store.
+  # `minikube image build` may exit 0 without an image: the image store is the one verdict.
+  local failed=()
   listing="$(cluster_images)"
   for i in "${!names[@]}"; do
     if image_present "${names[$i]}" "$listing"; then
       remember "image ${names[$i]}"
+      info "    built ${names[$i]}"
     else
-      case " ${failed[*]-} " in *" ${names[$i]} "*) ;; *) failed+=("${names[$i]}") ;; esac
+      failed+=("${names[$i]}")
+      if ((${exited[$i]} == 0)); then
+        printf '\n--- %s: the build exited 0 but left no image; last lines of %s ---\n' "${names[$i]}" "$logs/build-${names[$i]%%:*}.log" >&2
+      else
+        printf '\n--- %s failed; last lines of %s ---\n' "${names[$i]}" "$logs/build-${names[$i]%%:*}.log" >&2
+      fi
+      tail -n 20 "$logs/build-${names[$i]%%:*}.log" >&2 || true
     fi
   done
-  if ((${#failed[@]} > 0)); then
-    for i in "${failed[@]}"; do
-      printf '\n--- last lines of %s ---\n' "$logs/build-${i%%:*}.log" >&2
-      tail -n 20 "$logs/build-${i%%:*}.log" >&2 || true
-    done
-    die "image build failed: ${failed[*]}"
-  fi
-}
-
-# .ft/config.json: what setup decided, handed to the cdk8s app (the user's file is merged after it).
-write_stack_config() {
-  local tags="" service tag
-  while read -r service tag; do
-    tags="${tags:+$tags, }\"$service\": \"$tag\""
-  done <"$FT_STATE_DIR/image-tags"
-  printf '{\n  "loadBalancer": { "address": "%s" },\n  "images": { "tags": { %s } }\n}\n' "$LB_ADDRESS" "$tags" >"$FT_STATE_DIR/config.json"
-}
-
-# NAMESPACE, LB_MODE and LB_ADDRESS as the cdk8s app resolves them (the user's file may change them).
-load_settings() {
-  local plan key value
-  plan="$(ft plan)"
-  while read -r key value; do
-    case "$key" in
-      namespace) NAMESPACE=$value ;;
-      mode) LB_MODE=$value ;;
-      address) LB_ADDRESS=$value ;;
-    esac
-  done <<<"$plan"
-  [[ -n "$NAMESPACE" && -n "$LB_MODE" && -n "$LB_ADDRESS" ]] || die "bin/ft.ts plan printed no complete settings"
-}
-
-install_metallb() {
-  if [[ "$LB_MODE" != metallb ]]; then
-    info "    loadBalancer.mode is $LB_MODE: the cluster's own load balancer is used"
-    return 0
-  fi
-  kube apply -f "$FT_METALLB_URL" >/dev/null
-  remember "metallb $FT_METALLB_URL"
-  kube -n "$METALLB_NAMESPACE" rollout status deployment/controller --timeout="$FT_TIMEOUT"
-  kube -n "$METALLB_NAMESPACE" rollout status daemonset/speaker --timeout="$FT_TIMEOUT"
-}
-
-# random_string LENGTH: letters and digits from /dev/urandom (no SIGPIPE under pipefail).
-random_string() {
-  local value=""
-  while ((${#value} < $1)); do
-    value+="$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')"
-  done
-  printf '%s' "${value:0:$1}"
-}
-
-# write_secret_file FILE VALUE: mode 0600 from the start; the value never reaches a command line.
-write_secret_file() {
-  (
-    umask 077
-    printf '%s' "$2" >"$1"
-  )
-}
-
-# tls_matches DIR ADDRESS: the pair exists and the certificate names ADDRESS.
-tls_matches() {
-  [[ -s "$1/tls.crt" && -s "$1/tls.key" ]] || return 1
-  openssl x509 -in "$1/tls.crt" -noout -text 2>/dev/null | grep -Eq "IP Address:${2//./\\.}(,|[[:space:]]|$)"
-}
-
-ensure_tls_pair() {
-  local dir=$1 address=$2
-  tls_matches "$dir" "$address" && return 0
-  local conf="$dir/.openssl.cnf"
-  printf '%s\n' '[req]' 'distinguished_name = dn' 'x509_extensions = ext' 'prompt = no' \
-    '[dn]' 'CN = ft-services' 'O = ft_services' \
-    '[ext]' "subjectAltName = IP:$address" 'basicConstraints = critical,CA:FALSE' \
-    'keyUsage = critical,digitalSignature,keyEncipherment' 'extendedKeyUsage = serverAuth' >"$conf"
-  (
-    umask 077
-    openssl req -x509 -newkey rsa:2048 -nodes -days 825 -config "$conf" -keyout "$dir/tls.key" -out "$dir/tls.crt" 2>/dev/null
-  )
-  rm -f "$conf"
-  chmod 600 "$dir/tls.crt" "$dir/tls.key"
-  info "    new TLS certificate for $address"
-}
-
-ensure_ssh_key() {
-  local file=$1
-  [[ -s "$file" ]] && return 0
-  local tmp
-  tmp="$(mktemp -d "${file%/*}/.keygen.XXXXXX")"
-  ssh-keygen -q -t ed25519 -N '' -C 'ft-services nginx host key' -f "$tmp/key" </dev/null
-  mv "$tmp/key" "$file"
-  rm -rf "$tmp"
-  chmod 600 "$file"
-}
-
-# The Secret plan: "<secret> <type> <key> <generator>" lines from lib/secrets.ts stackSecrets().
-secret_plan() {
-  plan_lines secret
-}
-
-# generate_credentials ADDRESS: every key of every Secret, once (B2); later runs keep them. Only the
-# certificate is remade, when the load-balancer address it names has changed.
-generate_credentials() {
-  local address=$1 plan secret type key generator dir file created=0
-  plan="$(secret_plan)"
-  mkdir -p "$FT_STATE_DIR/secrets"
-  chmod 700 "$FT_STATE_DIR" "$FT_STATE_DIR/secrets"
-  while read -r secret type key generator; do
-    dir="$FT_STATE_DIR/secrets/$secret"
-    file="$dir/$key"
-    mkdir -p "$dir"
-    chmod 700 "$dir"
-    case "$generator" in
-      tls) ensure_tls_pair "$dir" "$address" ;;
-      ssh-ed25519) ensure_ssh_key "$file" ;;
-      password) [[ -s "$file" ]] || { write_secret_file "$file" "$(random_string 24)" && created=$((created + 1)); } ;;
-      token32) [[ -s "$file" ]] || { write_secret_file "$file" "$(random_string 32)" && created=$((created + 1)); } ;;
-      *) die "bin/ft.ts planned an unknown generator '$generator' for $secret/$key" ;;
-    esac
-  done <<<"$plan"
-  info "    credentials in $FT_STATE_DIR/secrets ($created new values; ./setup.sh credentials shows them)"
-}
-
-# Creates or updates every Secret from the files; values travel only through the pipe.
-apply_secrets() {
-  local plan names name type args line secret key
-  plan="$(secret_plan)"
-  names="$(printf '%s\n' "$plan" | awk '!seen[$1]++ { print $1, $2 }')"
-  while read -r name type; do
-    if [[ "$type" == kubernetes.io/tls ]]; then
-      args=(create secret tls "$name" --cert="$FT_STATE_DIR/secrets/$name/tls.crt" --key="$FT_STATE_DIR/secrets/$name/tls.key")
-    else
-      args=(create secret generic "$name")
-      while read -r line; do
-        secret=${line%% *}
-        [[ "$secret" == "$name" ]] || continue
-        key=$(printf '%s' "$line" | awk '{ print $3 }')
-        args+=(--from-file="$key=$FT_STATE_DIR/secrets/$name/$key")
-      done <<<"$plan"
-    fi
-    kube -n "$NAMESPACE" "${args[@]}" --dry-run=client -o yaml |
-      kube label --local -f - "$STACK_LABEL" -o yaml |
-      kube -n "$NAMESPACE" apply -f - >/dev/null
-    info "    Secret $name applied"
-  done <<<"$names"
-}
-
-synth() {
-  local out="$FT_STATE_DIR/manifests"
-  rm -rf "$out"
-  mkdir -p "$FT_STATE_DIR/logs"
-  if ! (cd "$ROOT" && FT_SERVICES_CONFIG="$(stack_config_files)" npx --no-install cdk8s synth --check-upgrade=false -o "$out") >"$FT_STATE_DIR/logs/synth.log" 2>&1; then
-    cat "$FT_STATE_DIR/logs/synth.log" >&2
-    die "cdk8s synth failed"
-  fi
-  local chart
-  for chart in ft-services-namespace ft-services; do
-    [[ -f "$out/$chart.k8s.yaml" ]] || die "cdk8s synth wrote no $out/$chart.k8s.yaml"
-  done
-  info "    manifests in $out"
+  ((${#failed[@]} == 0)) || die "image build failed: ${failed[*]}. The whole logs are in $logs/; fix the Dockerfile and run ./setup.sh again."
 }
 
 # The MetalLB pool is validated by MetalLB's webhook, which answers some seconds after its pod is
 # ready: retry while it warms up.
 apply_metallb_chart() {
-  local file="$FT_STATE_DIR/manifests/ft-services-metallb.k8s.yaml" attempt
+  local file="$MANIFESTS/ft-services-metallb.k8s.yaml" attempt
   [[ -f "$file" ]] || return 0
+  mkdir -p "$FT_STATE_DIR/logs"
   for attempt in 1 2 3 4 5 6 7 8 9 10 11 12; do
-    if kube apply -f "$file" 2>"$FT_STATE_DIR/logs/metallb-apply.log"; then return 0; fi
+    if kube_apply -n "$METALLB_NAMESPACE" --applyset="$POOL_APPLYSET" --prune -f "$file" >"$FT_STATE_DIR/logs/metallb-apply.log" 2>&1; then return 0; fi
     info "    MetalLB's webhook is not answering yet (attempt $attempt/12); retrying in 5s"
     sleep 5
   done
   cat "$FT_STATE_DIR/logs/metallb-apply.log" >&2
-  die "MetalLB refused the address pool"
+  die "MetalLB refused the address pool (above). See \"MetalLB\" in README.md's Troubleshooting."
 }
 
+# Server-side apply (10.7): no object, Secrets included, gets a last-applied-configuration copy of
+# itself, and --prune with an ApplySet deletes what left the chart (kubectl pkg/cmd/apply/applyset.go;
+# the parent Secret is created in the -n namespace on first use).
 apply_stack() {
-  kube apply -f "$FT_STATE_DIR/manifests/ft-services-namespace.k8s.yaml"
-  apply_secrets
+  local log="$FT_STATE_DIR/logs/apply.log"
+  mkdir -p "$FT_STATE_DIR/logs"
+  kube_apply -f "$MANIFESTS/ft-services-namespace.k8s.yaml" >"$log" 2>&1 || {
+    cat "$log" >&2
+    die "kubectl could not apply namespace $NAMESPACE (above)"
+  }
   apply_metallb_chart
-  kube apply -f "$FT_STATE_DIR/manifests/ft-services.k8s.yaml"
+  kube_apply -n "$NAMESPACE" --applyset="$STACK_APPLYSET" --prune \
+    -f "$MANIFESTS/ft-services-secrets.k8s.yaml" -f "$MANIFESTS/ft-services.k8s.yaml" >"$log" 2>&1 || {
+    cat "$log" >&2
+    die "kubectl apply failed (above; log: $log)"
+  }
+  # Server-side apply prints "<kind>/<name> serverside-applied" and, for what left the set, "… pruned".
+  info "    $(grep -c ' serverside-applied$' "$log" || true) objects applied (log: $log)"
+  grep ' pruned$' "$log" | sed 's/^/    removed from the chart, deleted: /' || true
 }
 
 wait_for_stack() {
   local workloads workload services service
   workloads="$(kube -n "$NAMESPACE" get deployments,daemonsets -l "$STACK_LABEL" -o name)"
   for workload in $workloads; do
-    kube -n "$NAMESPACE" rollout status "$workload" --timeout="$FT_TIMEOUT"
+    kube -n "$NAMESPACE" rollout status "$workload" --timeout="$FT_TIMEOUT" >/dev/null || die "$workload did not become ready in $FT_TIMEOUT. See why: ${KUBECTL[*]} -n $NAMESPACE describe pods -l app.kubernetes.io/name=${workload#*/}; then ./setup.sh status"
   done
   services="$(kube -n "$NAMESPACE" get services -l "$STACK_LABEL" -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.name}{"\n"}{end}')"
   for service in $services; do
-    kube -n "$NAMESPACE" wait "service/$service" --for=jsonpath='{.status.loadBalancer.ingress[0].ip}'="$LB_ADDRESS" --timeout="$FT_TIMEOUT" >/dev/null
+    kube -n "$NAMESPACE" wait "service/$service" --for=jsonpath='{.status.loadBalancer.ingress[0].ip}'="$LB_ADDRESS" --timeout="$FT_TIMEOUT" >/dev/null ||
+      die "service/$service has no address $LB_ADDRESS after $FT_TIMEOUT. See: ${KUBECTL[*]} -n $NAMESPACE describe service $service and ${KUBECTL[*]} -n $METALLB_NAMESPACE logs daemonset/speaker"
   done
   info "    every workload is ready and every public Service has $LB_ADDRESS"
 }
 
 print_summary() {
-  printf '\n'
-  ft summary "$FT_STATE_DIR/secrets"
+  printf '\n%s' "$SUMMARY"
   cat <<EOF
 
-The certificate is self-signed ($FT_STATE_DIR/secrets/tls/tls.crt): accept it in your browser.
-
-Kubernetes dashboard (S3):
+Kubernetes dashboard:
   minikube -p $FT_MINIKUBE_PROFILE dashboard --url     then open the URL it prints (no login needed).
-  If a login page asks for a token: kubectl --context $FT_MINIKUBE_PROFILE -n kubernetes-dashboard create token kubernetes-dashboard
+  If a login page asks for a token: ${KUBECTL[*]} -n kubernetes-dashboard create token kubernetes-dashboard
 
-Prove every requirement against this cluster: ./setup.sh check
+Where things are later: ./setup.sh status. Prove every requirement: ./setup.sh check
 EOF
 }
 
@@ -474,33 +488,47 @@ cmd_up() {
   local start=$SECONDS
   run_step "Checking the tools" preflight_tools
   run_step "Installing the cdk8s app's dependencies" install_node_modules
-  run_step "Starting minikube (profile $FT_MINIKUBE_PROFILE)" start_cluster
+  if cluster_running; then
+    info "${BOLD}==> Reusing the running minikube profile $FT_MINIKUBE_PROFILE${RESET}"
+    run_step "Checking the network plugin" check_network_policy_support
+  else
+    # Validate before the cluster is touched; with a running cluster prepare validates first.
+    run_step "Checking the configuration" ft validate
+    run_step "Starting minikube (profile $FT_MINIKUBE_PROFILE, network plugin $FT_MINIKUBE_CNI)" start_cluster
+  fi
+  run_step "Preparing the settings, credentials and manifests" prepare
   run_step "Enabling the Kubernetes dashboard" enable_dashboard
-  run_step "Choosing the load-balancer address" choose_address
-  run_step "Hashing the image sources" compute_image_tags
-  write_stack_config
-  run_step "Resolving the stack configuration" load_settings
   run_step "Installing MetalLB" install_metallb
   run_step "Building the images that changed" build_images
-  run_step "Generating the credentials" generate_credentials "$LB_ADDRESS"
-  run_step "Synthesizing the manifests" synth
-  run_step "Applying the namespace, the Secrets, the address pool and the stack" apply_stack
+  run_step "Applying the namespace, the address pool, the Secrets and the stack" apply_stack
   run_step "Waiting for the stack" wait_for_stack
   print_summary
   info ""
-  info "ft_services is up in $((SECONDS - start))s."
+  info "${GREEN}ft_services is up${RESET} in $((SECONDS - start))s."
+}
+
+cmd_validate() {
+  preflight_node
+  ft validate
+}
+
+cmd_status() {
+  preflight_cluster_tools
+  preflight_node
+  require_running_cluster
+  ft status
 }
 
 cmd_check() {
   preflight_tools
-  [[ -f "$FT_STATE_DIR/config.json" ]] || die "no $FT_STATE_DIR/config.json: run ./setup.sh first"
-  FT_KUBECTL="${KUBECTL[*]}" ft check "$FT_STATE_DIR/secrets"
+  require_running_cluster
+  ft check
 }
 
 cmd_credentials() {
-  [[ -d "$FT_STATE_DIR/secrets" ]] || die "no credentials yet in $FT_STATE_DIR/secrets: run ./setup.sh first"
+  preflight_node
   printf '%s\n\n' "warning: these are the stack's passwords; do not paste them anywhere public." >&2
-  ft credentials "$FT_STATE_DIR/secrets"
+  ft credentials
 }
 
 confirm() {
@@ -512,18 +540,29 @@ confirm() {
 }
 
 cmd_delete() {
-  preflight_tools
-  load_settings
+  preflight_cluster_tools
+  preflight_node
+  local lines key value
+  # The namespace comes from the remembered settings; a different --config is refused there.
+  lines="$(ft settings)" || {
+    REPORTED=1
+    exit 1
+  }
+  while read -r key value; do
+    [[ "$key" != namespace ]] || NAMESPACE=$value
+  done <<<"$lines"
+  require_running_cluster
   confirm "Delete namespace $NAMESPACE with its volumes (MySQL, WordPress uploads, FTPS files, InfluxDB, Grafana)?" ||
     die "nothing deleted"
   run_step "Deleting namespace $NAMESPACE and its volumes" kube delete namespace "$NAMESPACE" --ignore-not-found --wait=true
   run_step "Deleting the stack's cluster-wide objects" kube delete clusterroles,clusterrolebindings -l "$STACK_LABEL" --ignore-not-found
+  run_step "Deleting the address pool" kube -n "$METALLB_NAMESPACE" delete ipaddresspools.metallb.io,l2advertisements.metallb.io,secrets -l "$STACK_LABEL" --ignore-not-found
   local made="$FT_STATE_DIR/made" kind what
   if [[ -f "$made" ]]; then
     while read -r kind what; do
       case "$kind" in
-        metallb) run_step "Deleting MetalLB" kube delete -f "$what" --ignore-not-found ;;
-        addon) run_step "Disabling the $what add-on" minikube_cmd addons disable "$what" ;;
+        metallb) run_step "Deleting MetalLB (setup installed it)" kube delete -f "$what" --ignore-not-found ;;
+        addon) run_step "Disabling the $what add-on (setup enabled it)" minikube_cmd addons disable "$what" ;;
         image) run_step "Removing image $what" minikube_cmd image rm "$what" ;;
       esac
     done <"$made"
@@ -532,19 +571,15 @@ cmd_delete() {
   info "Deleted. The minikube cluster is still there: 'minikube -p $FT_MINIKUBE_PROFILE delete' removes it."
 }
 
-on_error() {
-  printf 'error: setup stopped (line %s: %s)\n' "$1" "$2" >&2
-}
-
 main() {
   local command=up
   while (($# > 0)); do
     case "$1" in
-      up | check | credentials | delete) command=$1 ;;
+      up | validate | status | check | credentials | delete) command=$1 ;;
       help | -h | --help) command=help ;;
       --yes | -y) FT_ASSUME_YES=1 ;;
       --config)
-        (($# >= 2)) || die "--config needs a file"
+        (($# >= 2)) || die "--config needs a file: ./setup.sh up --config mine.json"
         FT_SERVICES_USER_CONFIG=$2
         shift
         ;;
@@ -559,9 +594,13 @@ main() {
     [[ -f "$FT_SERVICES_USER_CONFIG" ]] || die "configuration file $FT_SERVICES_USER_CONFIG not found"
     FT_SERVICES_USER_CONFIG="$(cd "$(dirname "$FT_SERVICES_USER_CONFIG")" && pwd)/$(basename "$FT_SERVICES_USER_CONFIG")"
   fi
-  trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
+  [[ "$command" == help ]] || validate_environment
+  trap on_exit EXIT
+  trap on_interrupt INT TERM
   case "$command" in
     up) cmd_up ;;
+    validate) cmd_validate ;;
+    status) cmd_status ;;
     check) cmd_check ;;
     credentials) cmd_credentials ;;
     delete) cmd_delete ;;

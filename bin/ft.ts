@@ -1,31 +1,63 @@
 /**
- * The TypeScript side of ./setup.sh: it reads the same typed configuration as the chart
- * (FT_SERVICES_CONFIG), so the script never keeps a second copy of the chart's lists.
+ * The TypeScript side of ./setup.sh: one call per command (B13). It reads the same typed
+ * configuration as the chart, so the script never keeps a second copy of the chart's lists.
  *
- *   ft plan [SRCS]                  the services, Secrets and address, one fact a line; with SRCS,
- *                                   also `image SERVICE TAG` with each image's content-hash tag
- *   ft image-tag SRCS SERVICE       the content-hash tag of a service's image
- *   ft summary SECRETS_DIR          where everything is, and where the credentials are
- *   ft credentials SECRETS_DIR      every login with its password
- *   ft check SECRETS_DIR            the pass/fail table of every S requirement (exit 1 on a failure)
+ *   ft validate [--config FILE]            check the user's settings (and FT_LB_ADDRESS); needs no cluster
+ *   ft prepare [--config FILE] [--node-ip IP]
+ *                                          validate everything, then write .ft/ (settings, credentials,
+ *                                          Secret checksums, manifests); prints the lines setup.sh reads
+ *   ft settings [--config FILE]            the remembered settings: namespace, mode, address
+ *   ft summary | credentials | status | check
+ *                                          where everything is; every login; each service's pods; the
+ *                                          pass/fail table of every S requirement (exit 1 on a failure)
+ *   ft docs [--check]                      regenerate the README's settings reference and diagram
  *
- * FT_KUBECTL names the kubectl command for `check` (default `kubectl`; e.g. `minikube kubectl --`).
+ * Every command takes --state DIR (default .ft/ of the repository). FT_LB_ADDRESS is the address the
+ * user chose; FT_KUBECTL names the kubectl command (default `kubectl`; e.g. `minikube kubectl --`).
  */
 import { execFile } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
-import { checkExitCode, formatResult, formatSummary, runChecks, stackChecks } from '../lib/setup/check';
-import { Kubectl } from '../lib/probes/cluster';
-import { SecretSpec, stackSecrets } from '../lib/secrets';
-import { configFromEnvironment } from '../lib/setup/config-files';
-import { imageTag } from '../lib/setup/image-tags';
-import { deployPlan } from '../lib/setup/plan';
-import { credentials, summary } from '../lib/setup/report';
+import { StackConfigError } from '../lib/config';
+import type { Kubectl } from '../lib/probes/cluster';
+import { ConfigFileError } from '../lib/setup/config-files';
+import { SetupInputError, SetupStateError } from '../lib/setup/state';
 
-function readSecret(dir: string, secret: SecretSpec, key = secret.keys[0].key): string {
-  const file = path.join(dir, secret.name, key);
-  if (!fs.existsSync(file)) throw new Error(`missing credential ${file}: run ./setup.sh first`);
-  return fs.readFileSync(file, 'utf8').trim();
+import type * as PrepareModule from '../lib/setup/prepare';
+import type * as StateModule from '../lib/setup/state';
+import type * as ReportModule from '../lib/setup/report';
+import type * as StatusModule from '../lib/setup/status';
+import type * as CheckModule from '../lib/setup/check';
+import type * as SecretsModule from '../lib/secrets';
+import type * as DocsModule from '../lib/setup/docs';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** A module loaded when a command needs it: a prepare must not compile the probes, nor a validate the chart. */
+function load<T>(module: string): T {
+  return require(module) as T; // eslint-disable-line @typescript-eslint/no-require-imports
+}
+
+interface Options { readonly state: string; readonly config?: string; readonly nodeIp?: string; readonly check: boolean }
+
+function parseOptions(args: readonly string[]): Options {
+  let state = path.join(ROOT, '.ft');
+  let config: string | undefined;
+  let nodeIp: string | undefined;
+  let check = false;
+  for (let i = 0; i < args.length; i++) {
+    const value = () => {
+      if (i + 1 >= args.length) throw new SetupInputError(args[i], undefined, 'a value after it');
+      return args[++i];
+    };
+    switch (args[i]) {
+      case '--state': state = value(); break;
+      case '--config': config = value(); break;
+      case '--node-ip': nodeIp = value(); break;
+      case '--check': check = true; break;
+      default: throw new SetupInputError('the argument', args[i], '--state DIR, --config FILE, --node-ip IP, --check');
+    }
+  }
+  return { state, config, nodeIp, check };
 }
 
 function kubectlFromEnvironment(): Kubectl {
@@ -38,44 +70,81 @@ function kubectlFromEnvironment(): Kubectl {
   });
 }
 
+const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
+  const options = parseOptions(args);
   switch (command) {
-    case 'plan':
-      process.stdout.write(deployPlan(configFromEnvironment(), args[0]));
+    case 'validate': {
+      const { validateRun } = load<typeof StateModule>('../lib/setup/state');
+      print(validateRun(options.state, options.config, process.env.FT_LB_ADDRESS));
       return 0;
-    case 'image-tag':
-      process.stdout.write(`${imageTag(args[0], args[1])}\n`);
+    }
+    case 'prepare': {
+      const { prepare, preparedLines } = load<typeof PrepareModule>('../lib/setup/prepare');
+      const prepared = prepare({ root: ROOT, stateDir: options.state, userConfigFile: options.config, lbAddress: process.env.FT_LB_ADDRESS, nodeIp: options.nodeIp });
+      print(preparedLines(prepared));
       return 0;
-    case 'summary':
-      process.stdout.write(`${summary(configFromEnvironment(), args[0])}\n`);
+    }
+    case 'settings': {
+      const { rememberedConfig, settingsLines } = load<typeof StateModule>('../lib/setup/state');
+      print(settingsLines(rememberedConfig(options.state, options.config)));
       return 0;
-    case 'credentials':
-      process.stdout.write(`${credentials(configFromEnvironment(), (secret, key) => readSecret(args[0], secret, key))}\n`);
+    }
+    case 'summary': {
+      const { rememberedConfig } = load<typeof StateModule>('../lib/setup/state');
+      const { summary } = load<typeof ReportModule>('../lib/setup/report');
+      print(summary(rememberedConfig(options.state, options.config), path.join(options.state, 'secrets')));
       return 0;
+    }
+    case 'credentials': {
+      const { rememberedConfig, readCredential } = load<typeof StateModule>('../lib/setup/state');
+      const { credentials } = load<typeof ReportModule>('../lib/setup/report');
+      print(credentials(rememberedConfig(options.state, options.config), (secret, key) => readCredential(options.state, secret, key)));
+      return 0;
+    }
+    case 'status': {
+      const { rememberedConfig } = load<typeof StateModule>('../lib/setup/state');
+      const { status } = load<typeof StatusModule>('../lib/setup/status');
+      print(await status(rememberedConfig(options.state, options.config), path.join(options.state, 'secrets'), kubectlFromEnvironment(), process.env.FT_KUBECTL ?? 'kubectl'));
+      return 0;
+    }
     case 'check': {
-      const config = configFromEnvironment();
-      const secretsDir = args[0];
-      const secrets = stackSecrets(config);
-      const checks = stackChecks({
-        config,
-        secret: (secret, key) => readSecret(secretsDir, secret, key),
-        kubectl: kubectlFromEnvironment(),
-        trust: { ca: readSecret(secretsDir, secrets.tls, 'tls.crt') },
-      });
-      const results = await runChecks(checks, (result) => process.stdout.write(`${formatResult(result)}\n`));
-      process.stdout.write(`\n${formatSummary(results)}\n`);
+      const { rememberedConfig, readCredential } = load<typeof StateModule>('../lib/setup/state');
+      const { checkExitCode, formatResult, formatSummary, runChecks, stackChecks } = load<typeof CheckModule>('../lib/setup/check');
+      const { stackSecrets } = load<typeof SecretsModule>('../lib/secrets');
+      const config = rememberedConfig(options.state, options.config);
+      const secret = (spec: Parameters<typeof readCredential>[1], key?: string) => readCredential(options.state, spec, key);
+      const checks = stackChecks({ config, secret, kubectl: kubectlFromEnvironment(), trust: { ca: secret(stackSecrets(config).tls, 'tls.crt') } });
+      const results = await runChecks(checks, (result) => print(formatResult(result)));
+      print(`\n${formatSummary(results)}`);
       return checkExitCode(results);
     }
+    case 'docs': {
+      const { updateReadme } = load<typeof DocsModule>('../lib/setup/docs');
+      const stale = updateReadme(path.join(ROOT, 'README.md'), !options.check);
+      if (options.check && stale) {
+        process.stderr.write('README.md is stale: run npm run docs\n');
+        return 1;
+      }
+      return 0;
+    }
     default:
-      process.stderr.write('usage: ft plan | image-tag SRCS SERVICE | summary DIR | credentials DIR | check DIR\n');
+      process.stderr.write('usage: ft validate | prepare | settings | summary | credentials | status | check | docs [--state DIR] [--config FILE]\n');
       return 2;
   }
 }
 
+/** Errors a user can fix print as one line, without a stack trace; anything else keeps its trace. */
+function report(error: unknown): string {
+  if ([StackConfigError, ConfigFileError, SetupInputError, SetupStateError].some((type) => error instanceof type)) return (error as Error).message;
+  return error instanceof Error ? error.stack ?? error.message : String(error);
+}
+
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-    process.stderr.write(`ft: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${report(error)}\n`);
     process.exitCode = 1;
   });
 }

@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { StackConfig } from './config';
+import { annotateSecretChecksums } from './secret-checksums';
 import { MetalLbChart, NamespaceChart, StackChart } from './stack';
 
 export interface StackCharts {
@@ -14,5 +15,6 @@ export function buildApp(app: App, config: StackConfig): StackCharts {
   const namespace = new NamespaceChart(app, 'ft-services-namespace', { config });
   const metallb = config.loadBalancer.mode === 'metallb' ? new MetalLbChart(app, 'ft-services-metallb', { config }) : undefined;
   const stack = new StackChart(app, 'ft-services', { config });
+  annotateSecretChecksums(stack, config.secretChecksums);
   return { namespace, metallb, stack };
 }

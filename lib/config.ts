@@ -62,16 +62,16 @@ export interface StackConfig {
   };
   /** Public ports on the load-balancer address. */
   readonly ports: {
-    /** @default 80 */ readonly http: number;
-    /** @default 443 */ readonly https: number;
-    /** @default 22 */ readonly ssh: number;
-    /** @default 5050 */ readonly wordpress: number;
-    /** @default 5000 */ readonly phpmyadmin: number;
-    /** @default 21 */ readonly ftps: number;
-    /** @default 3000 */ readonly grafana: number;
+    /** nginx over HTTP: a 301 to https. @default 80 */ readonly http: number;
+    /** nginx over HTTPS (the index, /wordpress, /phpmyadmin/). @default 443 */ readonly https: number;
+    /** SSH into the nginx container. @default 22 */ readonly ssh: number;
+    /** WordPress over HTTPS. @default 5050 */ readonly wordpress: number;
+    /** phpMyAdmin over HTTPS. @default 5000 */ readonly phpmyadmin: number;
+    /** FTPS control connection (explicit TLS). @default 21 */ readonly ftps: number;
+    /** Grafana over HTTP. @default 3000 */ readonly grafana: number;
   };
   readonly ftps: {
-    /** @default 'ftpuser' */
+    /** The FTPS login. @default 'ftpuser' */
     readonly user: string;
     /**
      * Passive data ports; each one becomes a Service port, so keep the range small. It must lie
@@ -105,7 +105,7 @@ export interface StackConfig {
   /** Replicas of the services that can scale. @default 1 each */
   readonly replicas: Readonly<Record<ScalableService, number>>;
   readonly wordpress: {
-    /** @default 'ft_services' */
+    /** The site title. @default 'ft_services' */
     readonly title: string;
     /**
      * Users created at first boot: at least one administrator and two other users of different roles.
@@ -114,23 +114,30 @@ export interface StackConfig {
     readonly users: readonly WordPressUser[];
   };
   readonly mysql: {
-    /** @default 'wordpress' */ readonly database: string;
+    /** The database WordPress uses. @default 'wordpress' */ readonly database: string;
     /** The account WordPress uses (and a phpMyAdmin login). @default 'wordpress' */ readonly user: string;
   };
   readonly influxdb: {
-    /** @default 'telegraf' */ readonly database: string;
-    /** @default 'admin' */ readonly adminUser: string;
+    /** The database telegraf writes and Grafana reads. @default 'telegraf' */ readonly database: string;
+    /** The administrator account. @default 'admin' */ readonly adminUser: string;
     /** The account telegraf writes with. @default 'telegraf' */ readonly writeUser: string;
     /** The account Grafana reads with. @default 'grafana' */ readonly readUser: string;
   };
   readonly grafana: {
-    /** @default 'admin' */ readonly adminUser: string;
+    /** The Grafana administrator login. @default 'admin' */ readonly adminUser: string;
   };
   /**
    * Requests and limits of each service's container (K5). The defaults fit minikube's smallest VM.
    * @default see DEFAULT_CONFIG.resources
    */
   readonly resources: Readonly<Record<ServiceName, ResourceSpec>>;
+  /**
+   * A checksum of each Secret's contents, by Secret name. Every pod template that mounts the Secret
+   * carries it as an annotation, so pods roll when the Secret changes (e.g. a new certificate).
+   * `./setup.sh` computes it from the credentials it holds; leave it unset.
+   * @default {}
+   */
+  readonly secretChecksums: Readonly<Record<string, string>>;
 }
 
 /** A partial configuration, as read from a user's JSON file: nested objects merge, arrays replace. */
@@ -173,6 +180,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     influxdb: resources(50, 500, 128, 384),
     telegraf: resources(30, 200, 48, 128),
   },
+  secretChecksums: {},
 };
 
 /** Thrown when a configuration value is not allowed; the message names the field, the value and what is allowed. */
@@ -198,7 +206,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Overrides may only name fields the configuration has, so a typo is an error, not a silent no-op.
  * These are the maps whose keys are free and the optional fields the defaults leave unset.
  */
-const OPEN_MAPS = new Set(['images.tags']);
+const OPEN_MAPS = new Set(['images.tags', 'secretChecksums']);
 const OPTIONAL_FIELDS = new Set(['storage.storageClass']);
 
 /** The JSON type of a value, as a user reads it in a message. */
@@ -343,6 +351,11 @@ function validateStackConfig(config: StackConfig): void {
     if (!/^[a-z_][a-z0-9_]{0,31}$/.test(value)) fail(field, value, 'a name of lower-case letters, digits and "_", starting with a letter or "_", at most 32');
   }
   if (config.mysql.user === 'root') fail('mysql.user', config.mysql.user, 'a user other than root (root stays local to the database)');
+
+  for (const [secret, checksum] of Object.entries(config.secretChecksums)) {
+    if (!DNS_LABEL.test(secret)) fail(`secretChecksums.${secret}`, checksum, 'a checksum keyed by a Secret name (DNS-1123 label)');
+    if (typeof checksum !== 'string' || !/^[0-9a-f]{8,64}$/.test(checksum)) fail(`secretChecksums.${secret}`, checksum, '8 to 64 lower-case hex digits');
+  }
 
   for (const service of SERVICE_NAMES) {
     const spec = config.resources[service];

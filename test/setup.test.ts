@@ -1,7 +1,7 @@
 /**
  * ./setup.sh without a cluster: its functions are sourced and run with small fake `minikube` and
- * `kubectl` scripts that record their arguments (S1, S4, B2, B6, B9). Real openssl and ssh-keygen
- * make the credentials; bin/ft.ts (ts-node) supplies the plan, as it does for a real run.
+ * `kubectl` scripts that record their arguments (S1, S4, B2, B6, B9, B13); and setup's TypeScript
+ * side (lib/setup/) called directly. Real openssl and ssh-keygen make the credentials.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -12,9 +12,11 @@ import { resolveStackConfig } from '../lib/config';
 import { Kubectl, probeDataSurvivesPodDeletion, probeRestartWhenProcessDies, probeServiceAddresses } from '../lib/probes/cluster';
 import { ProbeResult } from '../lib/probes/probe';
 import { stackSecrets } from '../lib/secrets';
+import { ensureCredentials, randomString, secretChecksums } from '../lib/setup/credentials';
 import { imageTag } from '../lib/setup/image-tags';
+import { lbAddressFor, secretManifests } from '../lib/setup/prepare';
 
-jest.setTimeout(120000);
+jest.setTimeout(60000);
 
 const ROOT = path.resolve(__dirname, '..');
 const SETUP = path.join(ROOT, 'setup.sh');
@@ -79,6 +81,19 @@ describe('S1 ./setup.sh --help', () => {
     for (const option of ['--config FILE', '--yes']) expect(help.stdout).toContain(option);
   });
 
+  test('B13 --help shows examples, and `sh ./setup.sh --help` starts again with bash', () => {
+    expect(help.stdout).toMatch(/^Examples:\n {2}\.\/setup\.sh /m);
+    expect(help.stdout).toContain('-y, --yes');
+    const viaSh = spawnSync('sh', ['./setup.sh', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    expect(viaSh.status).toBe(0);
+    expect(viaSh.stdout).toBe(help.stdout);
+  });
+
+  test('B13 help and messages carry no requirement IDs, and no colour when piped', () => {
+    expect(help.stdout).not.toMatch(/\b[SBKD][0-9]{1,2}\b(?![0-9])/);
+    expect(help.stdout).not.toContain('\u001b[');
+  });
+
   test('S1 an unknown argument prints the usage and fails', () => {
     const run = setup(['--frobnicate'], process.env);
     expect(run.status).not.toBe(0);
@@ -123,58 +138,46 @@ describe('S1 preflight: each missing tool stops setup with a message saying what
 
 describe('S4 the load-balancer address inside minikube\'s network', () => {
   test('S4 the address is .240 of the node\'s /24, .241 when the node itself is .240', () => {
-    const run = bash('lb_address_for 192.168.49.2; lb_address_for 192.168.58.240; lb_address_for 10.0.2.15');
-    expect(run.status).toBe(0);
-    expect(run.stdout.trim().split('\n')).toEqual(['192.168.49.240', '192.168.58.241', '10.0.2.240']);
+    expect(['192.168.49.2', '192.168.58.240', '10.0.2.15'].map(lbAddressFor)).toEqual(['192.168.49.240', '192.168.58.241', '10.0.2.240']);
   });
 
-  test('S4 choose_address asks `minikube ip` of the profile; FT_LB_ADDRESS overrides it', () => {
-    const bin = tempDir('ip');
-    const log = path.join(bin, 'fake.log');
-    fakeCommand(bin, 'minikube', 'echo 192.168.39.17');
-    const env = { PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: log, FT_MINIKUBE_PROFILE: 'ft' };
-    expect(bash('choose_address', env).stdout).toContain('load-balancer address: 192.168.39.240');
-    expect(fs.readFileSync(log, 'utf8')).toBe('-p ft ip\n');
-    expect(bash('choose_address', { ...env, FT_LB_ADDRESS: '10.9.8.7' }).stdout).toContain('load-balancer address: 10.9.8.7');
-  });
-
-  test('S4 an answer of `minikube ip` that is not an IPv4 address stops setup', () => {
-    const run = bash('lb_address_for "192.168.49"');
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain("minikube ip printed '192.168.49', not an IPv4 address");
+  test('S4 B13 an answer of `minikube ip` that is not an IPv4 address is refused, naming it', () => {
+    expect(() => lbAddressFor('192.168.49')).toThrow('the node IP printed by `minikube ip` is "192.168.49"; allowed: an IPv4 address (is the cluster running?)');
   });
 });
 
 describe('B2 credentials', () => {
   // Inside the repository's .ft/, as a real run: git must ignore it.
   const state = path.join(ROOT, '.ft', `test-${process.pid}-${Date.now()}`);
+  const secretsDir = path.join(state, 'secrets');
   const config = resolveStackConfig();
-  const planned = Object.values(stackSecrets(config)).flatMap((secret) => secret.keys.map((key) => path.join(state, 'secrets', secret.name, key.key)));
-  let first: Run;
+  const planned = Object.values(stackSecrets(config)).flatMap((secret) => secret.keys.map((key) => path.join(secretsDir, secret.name, key.key)));
+  let first: ReturnType<typeof ensureCredentials>;
 
   const snapshot = () => Object.fromEntries(planned.map((file) => [file, `${fs.statSync(file).mtimeMs} ${fs.readFileSync(file, 'utf8')}`]));
 
   beforeAll(() => {
-    first = bash('generate_credentials 192.168.49.240', { FT_STATE_DIR: state });
+    first = ensureCredentials(secretsDir, config);
   });
   afterAll(() => fs.rmSync(state, { recursive: true, force: true }));
 
   test('B2 every key of stackSecrets() is generated under .ft/secrets/<secret>/<key>', () => {
-    expect(first.status).toBe(0);
+    expect(first).toEqual({ created: planned.length - 3, newCertificate: true });
     for (const file of planned) expect(fs.statSync(file).size).toBeGreaterThan(0);
-    expect(fs.readFileSync(path.join(state, 'secrets/ssh-host-keys/ssh_host_ed25519_key'), 'utf8')).toContain('BEGIN OPENSSH PRIVATE KEY');
-    expect(fs.readFileSync(path.join(state, 'secrets/phpmyadmin/blowfish-secret'), 'utf8')).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect(fs.readFileSync(path.join(state, 'secrets/mysql-root/password'), 'utf8')).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(fs.readFileSync(path.join(secretsDir, 'ssh-host-keys/ssh_host_ed25519_key'), 'utf8')).toContain('BEGIN OPENSSH PRIVATE KEY');
+    expect(fs.readFileSync(path.join(secretsDir, 'phpmyadmin/blowfish-secret'), 'utf8')).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(fs.readFileSync(path.join(secretsDir, 'mysql-root/password'), 'utf8')).toMatch(/^[A-Za-z0-9]{24}$/);
   });
 
-  test('B2 passwords differ from each other (random per key)', () => {
+  test('B2 passwords differ from each other, and draw on every letter and digit', () => {
     const passwords = planned.filter((file) => !/tls\.|ssh_host/.test(file)).map((file) => fs.readFileSync(file, 'utf8'));
     expect(new Set(passwords).size).toBe(passwords.length);
+    expect(new Set(randomString(5000)).size).toBe(62);
   });
 
   test('B2 files are 0600 in 0700 folders, and git ignores them', () => {
     expect(fs.statSync(state).mode & 0o777).toBe(0o700);
-    expect(fs.statSync(path.join(state, 'secrets')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(secretsDir).mode & 0o777).toBe(0o700);
     for (const file of planned) {
       expect([file, fs.statSync(file).mode & 0o777]).toEqual([file, 0o600]);
       expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
@@ -183,58 +186,37 @@ describe('B2 credentials', () => {
   });
 
   test('B2 the TLS certificate names the load-balancer address', () => {
-    const text = spawnSync('openssl', ['x509', '-in', path.join(state, 'secrets/tls/tls.crt'), '-noout', '-text'], { encoding: 'utf8' }).stdout;
+    const text = spawnSync('openssl', ['x509', '-in', path.join(secretsDir, 'tls/tls.crt'), '-noout', '-text'], { encoding: 'utf8' }).stdout;
     expect(text).toMatch(/IP Address:192\.168\.49\.240/);
   });
 
   test('B2 a second run changes no file', () => {
     const before = snapshot();
-    const again = bash('generate_credentials 192.168.49.240', { FT_STATE_DIR: state });
-    expect(again.status).toBe(0);
-    expect(again.stdout).toContain('0 new values');
+    expect(ensureCredentials(secretsDir, config)).toEqual({ created: 0, newCertificate: false });
     expect(snapshot()).toEqual(before);
   });
 
-  test('B2 no secret value appears in the output while the Secrets are generated and applied', () => {
-    const bin = tempDir('kubectl');
-    const log = path.join(bin, 'fake.log');
-    const received = path.join(bin, 'received');
-    // Like kubectl: `create --dry-run -o yaml` prints the values, `label --local` passes them on, apply reads them.
-    fakeCommand(bin, 'kubectl', [
-      'case " $* " in',
-      '  *" create secret "*) for a in "$@"; do case "$a" in --from-file=*|--cert=*|--key=*) cat "${a#*=*=}" 2>/dev/null || cat "${a#*=}";; esac; done ;;',
-      '  *" label --local "*) cat ;;',
-      `  *" apply -f - "*) cat >> "${received}"; echo "secret/x configured" ;;`,
-      'esac',
-    ].join('\n'));
-    const run = bash('NAMESPACE=ft-services; KUBECTL=(kubectl --context minikube); generate_credentials 192.168.49.240 && apply_secrets',
-      { FT_STATE_DIR: state, PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: log });
-    expect(run.status).toBe(0);
-    // A password is one line; of a key or certificate, look for one line of its base64 body.
-    const needles = planned.map((file) => fs.readFileSync(file, 'utf8')).map((value) => (value.includes('\n') ? value.split('\n')[1] : value));
-    const applied = fs.readFileSync(received, 'utf8');
-    for (const needle of needles) {
-      expect(needle.length).toBeGreaterThan(20);
-      expect(applied).toContain(needle); // the values did reach kubectl apply…
-      expect(run.output).not.toContain(needle); // …but never the terminal
-      expect(first.output).not.toContain(needle);
-    }
+  test('B9 a new address remakes the certificate, and changes the checksum of the tls Secret only', () => {
+    const copy = path.join(state, 'moved');
+    fs.cpSync(secretsDir, copy, { recursive: true });
+    const before = secretChecksums(copy, config);
+    const moved = resolveStackConfig({ loadBalancer: { address: '192.168.58.240' } });
+    expect(ensureCredentials(copy, moved)).toEqual({ created: 0, newCertificate: true });
+    const after = secretChecksums(copy, moved);
+    expect(Object.keys(after).filter((name) => after[name] !== before[name])).toEqual(['tls']);
   });
 
-  test('B2 every Secret is created in the stack namespace with its keys from the files, then applied', () => {
-    const bin = tempDir('kubectl');
-    const log = path.join(bin, 'fake.log');
-    fakeCommand(bin, 'kubectl', 'case " $* " in *" apply -f - "*|*" label --local "*) cat >/dev/null ;; esac');
-    const run = bash('NAMESPACE=ft-services; KUBECTL=(kubectl --context minikube); apply_secrets',
-      { FT_STATE_DIR: state, PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: log });
-    expect(run.status).toBe(0);
-    const calls = fs.readFileSync(log, 'utf8').trim().split('\n');
-    const creates = calls.filter((call) => call.includes(' create secret '));
-    expect(creates).toHaveLength(Object.keys(stackSecrets(config)).length);
-    expect(creates).toContain(`--context minikube -n ft-services create secret tls tls --cert=${state}/secrets/tls/tls.crt --key=${state}/secrets/tls/tls.key --dry-run=client -o yaml`);
-    expect(creates).toContain(`--context minikube -n ft-services create secret generic wordpress-users ${config.wordpress.users
-      .map((user) => `--from-file=${user.login}=${state}/secrets/wordpress-users/${user.login}`).join(' ')} --dry-run=client -o yaml`);
-    expect(calls.filter((call) => call === '--context minikube -n ft-services apply -f -')).toHaveLength(creates.length);
+  test('B2 the Secrets manifest holds every key base64-encoded, in the stack namespace with the stack label', () => {
+    const documents = secretManifests(secretsDir, config).split('---\n').filter((text) => text !== '').map((text) => JSON.parse(text));
+    expect(documents.map((secret) => secret.metadata.name)).toEqual(Object.values(stackSecrets(config)).map((secret) => secret.name));
+    for (const secret of documents) {
+      expect(secret).toMatchObject({ apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'ft-services', labels: { 'app.kubernetes.io/part-of': 'ft-services' } } });
+    }
+    const tls = documents.find((secret) => secret.metadata.name === 'tls');
+    expect(tls.type).toBe('kubernetes.io/tls');
+    expect(Buffer.from(tls.data['tls.crt'], 'base64').toString()).toBe(fs.readFileSync(path.join(secretsDir, 'tls/tls.crt'), 'utf8'));
+    const users = documents.find((secret) => secret.metadata.name === 'wordpress-users');
+    expect(Object.keys(users.data)).toEqual(config.wordpress.users.map((user) => user.login));
   });
 });
 
@@ -259,6 +241,9 @@ describe('B9 image tags and builds', () => {
     expect(before).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  // What `ft prepare` told setup: one SERVICE:TAG a line.
+  const BUILD = 'IMAGES=$(printf "nginx:aaa111\\nmysql:bbb222\\nftps:ccc333\\n"); build_images';
+
   function fakeMinikube(images: readonly string[], buildsWork = true) {
     const bin = tempDir('minikube');
     const store = path.join(bin, 'images');
@@ -270,13 +255,12 @@ describe('B9 image tags and builds', () => {
       'esac',
     ].join('\n'));
     const state = tempDir('state');
-    fs.writeFileSync(path.join(state, 'image-tags'), 'nginx aaa111\nmysql bbb222\nftps ccc333\n');
     return { bin, state, log: path.join(bin, 'fake.log'), env: { PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: path.join(bin, 'fake.log'), FT_STATE_DIR: state } };
   }
 
   test('B9 only the images whose tag the cluster lacks are built, each with srcs/ as context and its own Dockerfile', () => {
     const fake = fakeMinikube(['docker.io/library/nginx:aaa111', 'docker.io/library/mysql:old000']);
-    const run = bash('build_images', fake.env);
+    const run = bash(BUILD, fake.env);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('nginx:aaa111 is already in the cluster');
     const builds = fs.readFileSync(fake.log, 'utf8').split('\n').filter((line) => line.includes('image build')).sort();
@@ -289,19 +273,176 @@ describe('B9 image tags and builds', () => {
 
   test('B9 a second run builds nothing', () => {
     const fake = fakeMinikube([]);
-    expect(bash('build_images', fake.env).status).toBe(0);
+    expect(bash(BUILD, fake.env).status).toBe(0);
     fs.writeFileSync(fake.log, '');
-    const again = bash('build_images', fake.env);
+    const again = bash(BUILD, fake.env);
     expect(again.status).toBe(0);
     expect(fs.readFileSync(fake.log, 'utf8')).not.toContain('image build');
   });
 
   test('B9 a build that leaves no image fails setup with the build log, even when minikube exits 0', () => {
     const fake = fakeMinikube([], false);
-    const run = bash('build_images', fake.env);
+    const run = bash(BUILD, fake.env);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('image build failed: nginx:aaa111 mysql:bbb222 ftps:ccc333');
+    expect(run.stderr).toContain('image build failed: nginx:aaa111 mysql:bbb222 ftps:ccc333. The whole logs are in');
     expect(run.stderr).toContain('build failed');
+    // Reported once per image, as a build that exited 0 without an image, and one error line.
+    expect(run.stderr.match(/the build exited 0 but left no image/g)).toHaveLength(3);
+    expect(run.stderr.match(/error:/g)).toHaveLength(1);
+  });
+});
+
+describe('B13 inputs are validated before anything changes', () => {
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['FT_MINIKUBE_CPUS', { FT_MINIKUBE_CPUS: 'two' }, "FT_MINIKUBE_CPUS is 'two'; allowed: a whole number of CPUs such as 2"],
+    ['FT_MINIKUBE_MEMORY', { FT_MINIKUBE_MEMORY: '3g' }, "FT_MINIKUBE_MEMORY is '3g'; allowed: megabytes as a whole number such as 3072"],
+    ['FT_TIMEOUT', { FT_TIMEOUT: 'soon' }, "FT_TIMEOUT is 'soon'; allowed: a duration such as 600s, 10m or 1h"],
+    ['FT_MINIKUBE_CNI', { FT_MINIKUBE_CNI: 'calicoo' }, "FT_MINIKUBE_CNI is 'calicoo'; allowed: calico, cilium, auto, bridge, kindnet, flannel, false or a CNI manifest file"],
+  ];
+  test.each(cases)('B13 a bad %s is refused with exit status 1 before any tool runs', (_, variables, message) => {
+    const bin = pathWithout([]);
+    const log = path.join(bin, 'fake.log');
+    const run = setup(['up'], { PATH: bin, FAKE_LOG: log, HOME: bin, ...variables });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`error: ${message}\n`);
+    expect(fs.existsSync(log)).toBe(false);
+  });
+
+  test('B8 minikube cni.go values that do not enforce NetworkPolicies are allowed with a warning', () => {
+    const run = bash('validate_environment', { FT_MINIKUBE_CNI: 'bridge' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('FT_MINIKUBE_CNI=bridge does not enforce NetworkPolicies');
+  });
+});
+
+describe('B13 failures say what failed and what to do next', () => {
+  test('B13 a failing step is named once, with the next step, and no "line N" trace', () => {
+    const run = bash('trap on_exit EXIT; run_step "Building the images that changed" false');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('error: Building the images that changed failed (exit status 1); its output is above.\n'
+      + 'Fix what it says and run ./setup.sh again: it resumes. See "Troubleshooting" in README.md.\n');
+  });
+
+  test('B13 an error that explains itself is not followed by a second one', () => {
+    const run = bash('trap on_exit EXIT; run_step "Installing MetalLB" die "MetalLB refused"');
+    expect(run.stderr).toBe('error: MetalLB refused\n');
+  });
+
+  test('B13 Ctrl-C says the run was interrupted and that running again resumes', () => {
+    const run = bash('trap on_exit EXIT; trap on_interrupt INT; run_step "Waiting for the stack" kill -INT $$; sleep 5');
+    expect(run.status).toBe(130);
+    expect(run.stderr).toBe('\ninterrupted during "Waiting for the stack". Nothing is lost: run ./setup.sh again and it resumes.\n');
+  });
+
+  test('B13 check, status and delete on a stopped cluster say how to start it', () => {
+    const bin = tempDir('stopped');
+    fakeCommand(bin, 'minikube', 'echo "Stopped Stopped"; exit 7');
+    const run = bash('require_running_cluster', { PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: path.join(bin, 'fake.log') });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('error: minikube is not running (profile minikube): run ./setup.sh or minikube -p minikube start\n');
+  });
+});
+
+describe('S3 B9 the dashboard add-on', () => {
+  // minikube cmd/minikube/cmd/config/addons_list.go printAddonsJSON: one JSON object, keys sorted.
+  const listing = (status: string) => JSON.stringify({ dashboard: { Profile: 'minikube', Status: status }, 'default-storageclass': { Profile: 'minikube', Status: 'enabled' } });
+
+  function withMinikube(body: string) {
+    const bin = tempDir('addons');
+    fakeCommand(bin, 'minikube', body);
+    const state = tempDir('state');
+    return { env: { PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: path.join(bin, 'fake.log'), FT_STATE_DIR: state }, log: path.join(bin, 'fake.log'), state };
+  }
+
+  test('B9 an enabled dashboard is left alone and not recorded as setup\'s', () => {
+    const fake = withMinikube(`case "$4" in list) echo '${listing('enabled')}' ;; esac`);
+    const run = bash('enable_dashboard', fake.env);
+    expect(run.stdout).toContain('dashboard add-on already enabled');
+    expect(fs.readFileSync(fake.log, 'utf8')).toBe('-p minikube addons list -o json\n');
+    expect(fs.existsSync(path.join(fake.state, 'made'))).toBe(false);
+  });
+
+  test('B9 a disabled dashboard is enabled and recorded, so delete disables it', () => {
+    const fake = withMinikube(`case "$4" in list) echo '${listing('disabled')}' ;; esac`);
+    expect(bash('enable_dashboard', fake.env).status).toBe(0);
+    expect(fs.readFileSync(fake.log, 'utf8')).toContain('-p minikube addons enable dashboard');
+    expect(fs.readFileSync(path.join(fake.state, 'made'), 'utf8')).toBe('addon dashboard\n');
+  });
+
+  test('B9 a minikube that writes its answer in pieces and slowly is read whole (no pipe SIGPIPE can break)', () => {
+    const json = listing('enabled');
+    const fake = withMinikube(`case "$4" in list) printf '%s' '${json.slice(0, 30)}'; sleep 0.2; printf '%s\\n' '${json.slice(30)}'; for i in $(seq 1 2000); do echo; done ;; esac`);
+    for (let i = 0; i < 3; i++) expect(bash('set -o pipefail; dashboard_enabled', fake.env).status).toBe(0);
+  });
+});
+
+describe('S4 MetalLB on minikube\'s control-plane node', () => {
+  // metallb v0.16.1 speaker/layer2_controller.go: `if !c.ignoreExcludeLB && k8snodes.IsNodeExcludedFromBalancers(nodes[s])`
+  // skips announcing; speaker/main.go defines the flag --ignore-exclude-lb. kubeadm labels control-plane
+  // nodes node.kubernetes.io/exclude-from-external-load-balancers, and minikube's only node is one.
+  function withKubectl(args: string) {
+    const bin = tempDir('metallb');
+    fakeCommand(bin, 'kubectl', `case "$*" in *"get daemonset speaker"*) printf '%s' '${args}' ;; esac`);
+    const state = tempDir('state');
+    return { env: { PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: path.join(bin, 'fake.log'), FT_STATE_DIR: state }, log: path.join(bin, 'fake.log'), state };
+  }
+  const URL = 'https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml';
+
+  test('S4 the speaker of the MetalLB setup installed gets --ignore-exclude-lb, once', () => {
+    const fake = withKubectl('["--port=9120","--log-level=info"]');
+    fs.writeFileSync(path.join(fake.state, 'made'), `metallb ${URL}\n`);
+    const run = bash('KUBECTL=(kubectl --context minikube); ensure_speaker_ignores_exclude_label', fake.env);
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(fake.log, 'utf8').trim().split('\n')).toEqual([
+      '--context minikube -n metallb-system get daemonset speaker -o jsonpath={.spec.template.spec.containers[0].args}',
+      '--context minikube -n metallb-system patch daemonset speaker --type=json -p [{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--ignore-exclude-lb"}]',
+    ]);
+  });
+
+  test('S4 a speaker that has the flag is not patched again (no needless rollout)', () => {
+    const fake = withKubectl('["--port=9120","--log-level=info","--ignore-exclude-lb"]');
+    fs.writeFileSync(path.join(fake.state, 'made'), `metallb ${URL}\n`);
+    bash('KUBECTL=(kubectl --context minikube); ensure_speaker_ignores_exclude_label', fake.env);
+    expect(fs.readFileSync(fake.log, 'utf8')).not.toContain('patch');
+  });
+
+  test('S4 a MetalLB setup did not install is not changed: setup says what to run', () => {
+    const fake = withKubectl('["--port=9120","--log-level=info"]');
+    const run = bash('KUBECTL=(kubectl --context minikube); ensure_speaker_ignores_exclude_label', fake.env);
+    expect(fs.readFileSync(fake.log, 'utf8')).not.toContain('patch');
+    expect(run.stderr).toContain('runs its speaker without --ignore-exclude-lb');
+    expect(run.stderr).toContain('kubectl --context minikube -n metallb-system patch daemonset speaker --type=json');
+  });
+
+  test('B9 a MetalLB that was there before is used, not reinstalled, and not recorded as setup\'s', () => {
+    const bin = tempDir('metallb');
+    fakeCommand(bin, 'kubectl', 'case "$*" in *"get namespace metallb-system"*) echo namespace/metallb-system ;; *"get daemonset speaker"*) printf "%s" "[\\"--ignore-exclude-lb\\"]" ;; esac');
+    const state = tempDir('state');
+    const run = bash('KUBECTL=(kubectl --context minikube); LB_MODE=metallb; install_metallb', { PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: path.join(bin, 'fake.log'), FT_STATE_DIR: state });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('MetalLB was already installed: setup uses it, and delete leaves it');
+    expect(fs.readFileSync(path.join(bin, 'fake.log'), 'utf8')).not.toMatch(/ apply /);
+    expect(fs.existsSync(path.join(state, 'made'))).toBe(false);
+  });
+});
+
+describe('B8 the network plugin', () => {
+  function pods(names: readonly string[]) {
+    const bin = tempDir('cni');
+    fakeCommand(bin, 'kubectl', `printf '%s\\n' ${names.map((name) => `pod/${name}`).join(' ')}`);
+    return bash('KUBECTL=(kubectl --context minikube); check_network_policy_support', { PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: path.join(bin, 'fake.log') });
+  }
+
+  test('B8 calico or cilium pods in kube-system: NetworkPolicies are enforced', () => {
+    expect(pods(['coredns-7db6d8ff4d-x2x9q', 'calico-node-4xk2p']).stdout).toContain('the network plugin enforces NetworkPolicies');
+    expect(pods(['cilium-8kq2d']).stderr).toBe('');
+  });
+
+  test('B8 minikube\'s default bridge (no such pods): a warning with the way to recreate the cluster', () => {
+    const run = pods(['coredns-7db6d8ff4d-x2x9q', 'kube-proxy-9fj2k']);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('does not enforce NetworkPolicies');
+    expect(run.stderr).toContain('minikube -p minikube delete && ./setup.sh (it starts minikube with --cni=calico)');
   });
 });
 

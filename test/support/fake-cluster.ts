@@ -1,6 +1,16 @@
 /**
- * Fake `minikube` and `kubectl` for the tests of ./setup.sh: they record every call and answer like
- * a running minikube with the docker driver, so the script's real flow runs without a cluster.
+ * Fake `minikube` and `kubectl` for the tests of ./setup.sh: they record every call, keep a little
+ * state (is the cluster running, is the dashboard enabled, is MetalLB installed, the speaker's
+ * args) and answer in the shapes the real programs print, so the script's real flow runs without a
+ * cluster. Where a shape matters, its source is named:
+ *   minikube status   cmd/minikube/cmd/status.go: exit code 7 (1|2|4) when host, cluster and
+ *                     Kubernetes are stopped; 85 (reason.ExGuestNotFound) for a missing profile
+ *   addons list -o json  cmd/minikube/cmd/config/addons_list.go printAddonsJSON: one line,
+ *                     {"<addon>":{"Profile":"<profile>","Status":"enabled|disabled"},…} (sorted keys)
+ *   kubectl version --client -o json  {"clientVersion":{"major":"1","minor":"31",…},…}
+ *   kubectl apply --applyset  pkg/cmd/apply/apply.go: the flag exists only with KUBECTL_APPLYSET=true
+ *                     (pkg/cmd/util/helpers.go), "--applyset requires --prune", and a namespaced
+ *                     parent needs -n; server-side apply prints "<kind>/<name> serverside-applied"
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,52 +23,104 @@ export interface FakeCluster {
   readonly images: string;
   /** Every call, one `minikube …` or `kubectl …` a line. */
   readonly calls: string;
-  /** Everything piped into `kubectl apply -f -`. */
+  /** Everything `kubectl apply` was given (files and stdin). */
   readonly applied: string;
+  /** The fake cluster's state: files `running`, `dashboard`, `metallb`, `speaker-args`, `cni`. */
+  readonly state: string;
   readonly dir: string;
 }
 
 const MINIKUBE = `#!/usr/bin/env bash
 echo "minikube $*" >> "$FAKE_CALLS"
 args=("$@")
-[[ "\${args[0]}" == -p ]] && args=("\${args[@]:2}")
+[[ "\${args[0]}" == -p ]] && { profile=\${args[1]}; args=("\${args[@]:2}"); }
+state=$FAKE_STATE
 case "\${args[0]} \${args[1]:-}" in
-  "status "*) echo "Running Running" ;;
-  "ip "*) echo 192.168.49.2 ;;
+  "status "*)
+    if [[ -f "$state/running" ]]; then echo "Running Running"; else echo "Stopped Stopped"; exit 7; fi ;;
+  "start "*)
+    [[ -z "\${FAKE_START_FAILS:-}" ]] || { echo "X Exiting due to DRV_NOT_HEALTHY: Found driver(s) but none were healthy." >&2; exit 56; }
+    touch "$state/running"
+    for a in "\${args[@]}"; do [[ "$a" == --cni=* ]] && echo "\${a#--cni=}" > "$state/cni"; done
+    echo "Done! kubectl is now configured to use \\"\${profile:-minikube}\\" cluster" ;;
+  "ip "*) [[ -f "$state/running" ]] || { echo "The control-plane node minikube host is not running" >&2; exit 85; }; echo 192.168.49.2 ;;
+  "addons list")
+    d=disabled; [[ -f "$state/dashboard" ]] && d=enabled
+    printf '{"dashboard":{"Profile":"%s","Status":"%s"},"default-storageclass":{"Profile":"%s","Status":"enabled"},"metallb":{"Profile":"%s","Status":"disabled"},"storage-provisioner":{"Profile":"%s","Status":"enabled"}}\\n' "\${profile:-minikube}" "$d" "\${profile:-minikube}" "\${profile:-minikube}" "\${profile:-minikube}" ;;
+  "addons enable") touch "$state/dashboard"; echo "The 'dashboard' addon is enabled" ;;
+  "addons disable") rm -f "$state/dashboard"; echo "The 'dashboard' addon is disabled" ;;
   "image ls") cat "$FAKE_IMAGES" 2>/dev/null || true ;;
   "image build")
     for ((i = 0; i < \${#args[@]}; i++)); do
       [[ "\${args[i]}" == -t ]] && echo "docker.io/library/\${args[i + 1]}" >> "$FAKE_IMAGES"
     done
     echo "Successfully built" ;;
+  "image rm") ;;
 esac
 exit 0
 `;
 
 const KUBECTL = `#!/usr/bin/env bash
 echo "kubectl $*" >> "$FAKE_CALLS"
+state=$FAKE_STATE
+namespace="" applyset="" prune="" files=()
+for ((i = 1; i <= $#; i++)); do
+  case "\${!i}" in
+    -n) j=$((i + 1)); namespace=\${!j} ;;
+    --applyset=*) applyset=\${!i#--applyset=} ;;
+    --applyset) echo "error: unknown flag: --applyset" >&2; exit 1 ;;
+    --prune) prune=1 ;;
+    -f) j=$((i + 1)); files+=("\${!j}") ;;
+  esac
+done
 case "$*" in
-  *"create secret"*) printf 'apiVersion: v1\\nkind: Secret\\n' ;;
-  *"label --local"*) cat ;;
-  *"apply -f -"*) cat >> "$FAKE_APPLIED" ;;
+  *"version --client -o json"*) echo '{"clientVersion":{"major":"1","minor":"31","gitVersion":"v1.31.0","platform":"linux/amd64"},"kustomizeVersion":"v5.4.2"}' ;;
+  *" apply "*)
+    if [[ -n "$applyset" ]]; then
+      [[ "\${KUBECTL_APPLYSET:-}" == true ]] || { echo "error: unknown flag: --applyset=$applyset" >&2; exit 1; }
+      [[ -n "$prune" ]] || { echo "error: --applyset requires --prune" >&2; exit 1; }
+      [[ -n "$namespace" ]] || { echo "error: namespace is required to use namespace-scoped ApplySet" >&2; exit 1; }
+    fi
+    for f in "\${files[@]}"; do
+      case "$f" in
+        https://*metallb*) touch "$state/metallb"; printf '%s' '["--port=9120","--log-level=info"]' > "$state/speaker-args"; echo "namespace/metallb-system created" ;;
+        -) cat >> "$FAKE_APPLIED" ;;
+        *) cat "$f" >> "$FAKE_APPLIED"; echo >> "$FAKE_APPLIED"
+           # One "<kind>/<name> serverside-applied" line per object (YAML documents, or one JSON object a line).
+           awk '/^kind: /{kind=tolower($2); next} kind!="" && /^  name: /{print kind "/" $2 " serverside-applied"; kind=""}
+                /^[{]/{match($0, /"kind":"[A-Za-z]+"/); k=tolower(substr($0, RSTART+8, RLENGTH-9)); match($0, /"name":"[^"]+"/); print k "/" substr($0, RSTART+8, RLENGTH-9) " serverside-applied"}' "$f" ;;
+      esac
+    done ;;
+  *"get namespace metallb-system"*) [[ -f "$state/metallb" ]] || { echo 'Error from server (NotFound): namespaces "metallb-system" not found' >&2; exit 1; }; echo namespace/metallb-system ;;
+  *"get daemonset speaker"*) cat "$state/speaker-args" ;;
+  *"patch daemonset speaker"*) printf '%s' '["--port=9120","--log-level=info","--ignore-exclude-lb"]' > "$state/speaker-args"; echo "daemonset.apps/speaker patched" ;;
+  *"-n kube-system get pods -o name"*)
+    echo pod/coredns-7db6d8ff4d-x2x9q; echo pod/etcd-minikube
+    [[ "$(cat "$state/cni" 2>/dev/null)" == calico ]] && { echo pod/calico-node-4xk2p; echo pod/calico-kube-controllers-6d9f7c8b6-qv2mn; } ;;
   *"get deployments,daemonsets"*) printf 'deployment.apps/mysql\\ndaemonset.apps/telegraf\\n' ;;
   *"get services"*) printf 'nginx\\nwordpress\\n' ;;
+  *"get pods -l app.kubernetes.io/instance=ft-services -o json"*) cat "$state/pods.json" 2>/dev/null || echo '{"apiVersion":"v1","items":[],"kind":"List","metadata":{"resourceVersion":""}}' ;;
+  *"delete namespace "*) echo "namespace \\"$4\\" deleted" ;;
 esac
 exit 0
 `;
 
-export function fakeCluster(): FakeCluster {
+export function fakeCluster(options: { running?: boolean; cni?: string } = {}): FakeCluster {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-fake-cluster-'));
   const bin = path.join(dir, 'bin');
+  const state = path.join(dir, 'cluster');
   fs.mkdirSync(bin);
+  fs.mkdirSync(state);
+  if (options.running ?? true) fs.writeFileSync(path.join(state, 'running'), '');
+  if (options.cni !== undefined) fs.writeFileSync(path.join(state, 'cni'), `${options.cni}\n`);
   fs.writeFileSync(path.join(bin, 'minikube'), MINIKUBE, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, 'kubectl'), KUBECTL, { mode: 0o755 });
-  return { dir, bin, images: path.join(dir, 'images'), calls: path.join(dir, 'calls'), applied: path.join(dir, 'applied') };
+  return { dir, bin, state, images: path.join(dir, 'images'), calls: path.join(dir, 'calls'), applied: path.join(dir, 'applied') };
 }
 
 /** The environment that points setup.sh at the fakes. */
 export function fakeEnvironment(fake: FakeCluster): NodeJS.ProcessEnv {
-  return { FAKE_CALLS: fake.calls, FAKE_IMAGES: fake.images, FAKE_APPLIED: fake.applied };
+  return { FAKE_CALLS: fake.calls, FAKE_IMAGES: fake.images, FAKE_APPLIED: fake.applied, FAKE_STATE: fake.state };
 }
 
 export function readLines(file: string): string[] {
