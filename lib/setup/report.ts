@@ -19,7 +19,7 @@ export function summary(config: StackConfig, secretsDir: string): string {
   return [
     `Every service is on ${ip}:`,
     ...table([
-      [`${https.url}/`, 'nginx', `${http.url}/ redirects here`],
+      [`${https.url}/`, 'nginx', `index page (${http.url}/ redirects here)`],
       [`${wordpress.url}/`, 'WordPress', `admin at ${wordpress.url}/wp-admin/ (also ${https.url}/wordpress)`],
       [`${phpmyadmin.url}/`, 'phpMyAdmin', `login ${config.mysql.user} (also ${https.url}/phpmyadmin/)`],
       [`${grafana.url}/`, 'Grafana', `login ${config.grafana.adminUser}`],
