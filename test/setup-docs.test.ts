@@ -58,7 +58,7 @@ describe('B13 the diagram of the stack', () => {
   test('B13 one load-balancer IP, each public Service with its ports, from the chart', () => {
     expect(diagram).toContain('users --> lb{{"192.168.49.240 (one MetalLB IP)"}}');
     expect(diagram).toContain('lb -- "80, 443, 22" --> nginx');
-    expect(diagram).toContain('lb -- "21, 30000-30004" --> ftps');
+    expect(diagram).toContain(`lb -- "21, ${DEFAULT_CONFIG.ftps.passivePorts.min}-${DEFAULT_CONFIG.ftps.passivePorts.max}" --> ftps`);
     expect(stackDiagram(resolveStackConfig({ ports: { wordpress: 8080 } }))).toContain('lb -- "8080" --> wordpress');
     expect(portRanges([21, 30000, 30001, 30002, 5])).toBe('21, 30000-30002, 5');
   });
