@@ -2,7 +2,10 @@
  * `./setup.sh check`'s probes of the cluster itself, against a scripted kubectl that answers with
  * objects shaped as the real API defines them.
  */
-import { stackChecks } from '../lib/setup/check';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { CLIENT_CONNECT, stackChecks } from '../lib/setup/check';
 import { resolveStackConfig, StackConfigOverrides } from '../lib/config';
 import { EXCLUDE_FROM_LOAD_BALANCERS, probeAddressAnnounced } from '../lib/probes/cluster';
 import { scriptedKubectl } from './support/fake-cluster';
@@ -33,6 +36,10 @@ function serviceL2Status(service: string, node = 'minikube') {
   };
 }
 
+/** The ServiceL2Status CRD of MetalLB's v0.16.1 release manifest (data/metallb, the one setup installs). */
+const SERVICE_L2_STATUS_CRD = YAML.parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', 'data', 'metallb', 'metallb-native-v0.16.1.yaml'), 'utf8'))
+  .map((doc) => doc.toJSON()).find((doc) => doc?.kind === 'CustomResourceDefinition' && doc.metadata.name === 'servicel2statuses.metallb.io');
+
 /** minikube's only node as kubeadm labels a control-plane node (kubeadm's markcontrolplane phase). */
 function minikubeNode(excluded: boolean) {
   return {
@@ -51,6 +58,17 @@ function minikubeNode(excluded: boolean) {
 }
 
 describe('S4 the address is announced, not only assigned', () => {
+  test('S4 the scripted ServiceL2Status has the shape of MetalLB v0.16.1\'s CRD, which kubectl names servicel2statuses.metallb.io', () => {
+    expect(SERVICE_L2_STATUS_CRD.spec).toMatchObject({ group: 'metallb.io', scope: 'Namespaced', names: { kind: 'ServiceL2Status', plural: 'servicel2statuses' } });
+    const [version] = SERVICE_L2_STATUS_CRD.spec.versions;
+    expect(`metallb.io/${version.name}`).toBe(serviceL2Status('nginx').apiVersion);
+    const schema = version.schema.openAPIV3Schema;
+    const fixture = serviceL2Status('nginx');
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(Object.keys(fixture)));
+    expect(Object.keys(schema.properties.status.properties)).toEqual(expect.arrayContaining(Object.keys(fixture.status)));
+    expect(Object.keys(schema.properties.status.properties).sort()).toEqual(['interfaces', 'node', 'serviceName', 'serviceNamespace']);
+  });
+
   test('S4 the announcement check passes when a node announces every public Service', async () => {
     const { kubectl, calls } = scriptedKubectl([
       [/^get servicel2statuses\.metallb\.io --all-namespaces -o json$/, list(PUBLIC.map((service) => serviceL2Status(service)))],
@@ -112,5 +130,83 @@ describe('S4 the check list', () => {
 
   test('S4 with a cloud\'s load balancer there is no MetalLB announcement to ask for', async () => {
     expect(await s4Calls({ loadBalancer: { mode: 'external' } })).not.toContain('get servicel2statuses.metallb.io --all-namespaces -o json');
+  });
+});
+
+describe('B8 the NetworkPolicies are enforced, proven live', () => {
+  const config = resolveStackConfig();
+
+  /**
+   * A cluster whose network plugin enforces the policies or not: the outsider's curl prints
+   * `%{time_connect}`, 0.000000 when the connection was never made (the policy dropped it) and the
+   * seconds it took when it was; the declared clients' commands succeed.
+   */
+  function cluster(enforcing: boolean, failingClient?: string) {
+    return scriptedKubectl([
+      [/^-n ft-services get deployment nginx -o jsonpath=\{\.spec\.template\.spec\.containers\[0\]\.image\}$/, 'nginx:5f1c2a9e\n'],
+      [/^-n ft-services run ft-check-outsider-\d+ --image=nginx:5f1c2a9e --restart=Never --overrides=/, 'pod/ft-check-outsider created\n'],
+      [/^-n ft-services wait --for=condition=Ready pod\/ft-check-outsider-\d+/, 'pod/ft-check-outsider condition met\n'],
+      [/^-n ft-services exec ft-check-outsider-\d+ -- sh -c curl /, enforcing ? '0.000000' : '0.000412'],
+      [/^-n ft-services delete pod ft-check-outsider-\d+ --ignore-not-found --wait=false$/, 'pod "ft-check-outsider" deleted\n'],
+      [/^-n ft-services get pods -l app\.kubernetes\.io\/name=(\w+) /, (line) => `${/name=(\w+)/.exec(line)![1]}-7d9f8\n`],
+      [/^-n ft-services exec (\w+)-7d9f8 -- /, (line) => {
+        if (failingClient !== undefined && line.includes(`exec ${failingClient}-`)) throw new Error('command terminated with exit code 1');
+        return '';
+      }],
+    ]);
+  }
+  const b8 = (kubectl: ReturnType<typeof cluster>['kubectl']) =>
+    stackChecks({ config, secret: () => 'unused', kubectl, trust: { insecure: true } }).filter((c) => c.requirement === 'B8');
+
+  test('B8 on an enforcing cluster the outsider reaches neither database, every declared client does, and the outsider is deleted', async () => {
+    const { kubectl, calls } = cluster(true);
+    const [check, ...others] = b8(kubectl);
+    expect(others).toEqual([]);
+    const result = await check.run();
+    expect(result).toMatchObject({ requirement: 'B8', ok: true });
+    expect(result.detail).toBe('refused to the outsider pod; wordpress -> mysql:3306, phpmyadmin -> mysql:3306, grafana -> influxdb:8086, telegraf -> influxdb:8086');
+    expect(calls.filter((c) => / exec ft-check-outsider/.test(c)).map((c) => /http:\/\/[\w:]+/.exec(c)![0])).toEqual(['http://mysql:3306', 'http://influxdb:8086']);
+    expect(calls.some((c) => /^-n ft-services delete pod ft-check-outsider-\d+ /.test(c))).toBe(true);
+  });
+
+  test('B8 the outsider is one of our images, never pulled, labelled as no client, baseline-compliant', async () => {
+    const { kubectl, calls } = cluster(true);
+    await b8(kubectl)[0].run();
+    const run = calls.find((c) => / run ft-check-outsider/.test(c))!;
+    const pod = JSON.parse(run.slice(run.indexOf('--overrides=') + '--overrides='.length));
+    const [container] = pod.spec.containers;
+    expect(container).toMatchObject({ image: 'nginx:5f1c2a9e', imagePullPolicy: 'Never', securityContext: { privileged: false, allowPrivilegeEscalation: false } });
+    // No NetworkPolicy of the chart admits this name (the peers select app.kubernetes.io/name of a client).
+    expect(['wordpress', 'phpmyadmin', 'grafana', 'telegraf']).not.toContain(pod.metadata.labels['app.kubernetes.io/name']);
+    // Pod Security Standard "baseline": no host namespaces, ports or paths, not privileged, no added capabilities.
+    expect(pod.spec.hostNetwork ?? pod.spec.hostPID ?? pod.spec.hostIPC).toBeUndefined();
+    expect(pod.spec.volumes).toBeUndefined();
+    expect(container.securityContext.capabilities).toBeUndefined();
+  });
+
+  test('B8 on a cluster that ignores NetworkPolicies (minikube\'s bridge CNI) the check fails, says why and how to fix it', async () => {
+    // minikube pkg/minikube/cni/cni.go (chooseDefault): with the docker driver and runtime the
+    // default CNI is "bridge", which does not implement NetworkPolicy; calico (--cni=calico) does.
+    const { kubectl, calls } = cluster(false);
+    const result = await b8(kubectl)[0].run();
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/^not enforced: a pod that is no client opened mysql:3306 and influxdb:8086\. The cluster's network plugin ignores NetworkPolicies/);
+    expect(result.detail).toContain('--cni=calico');
+    expect(calls.some((c) => /^-n ft-services delete pod ft-check-outsider-\d+ /.test(c))).toBe(true);
+  });
+
+  test('B8 a declared client that cannot open its database fails the check with its name', async () => {
+    const { kubectl } = cluster(true, 'grafana');
+    const result = await b8(kubectl)[0].run();
+    expect(result.ok).toBe(false);
+    expect(result.detail).toBe('grafana is a declared client of influxdb:8086 but cannot open it: command terminated with exit code 1');
+  });
+
+  test('B8 each client opens its database with a tool its image has: php in WordPress and phpMyAdmin, busybox wget in Grafana and telegraf', () => {
+    expect(CLIENT_CONNECT.wordpress('mysql', 3306)).toEqual(['php', '-r', 'exit(@fsockopen("mysql", 3306, $errno, $error, 5) ? 0 : 1);']);
+    expect(CLIENT_CONNECT.grafana('influxdb', 8086)).toEqual(['wget', '-q', '-T', '5', '-O', '/dev/null', 'http://influxdb:8086/health']);
+    const dockerfile = (service: string) => fs.readFileSync(path.join(__dirname, '..', 'srcs', service, 'Dockerfile'), 'utf8');
+    expect(dockerfile('wordpress')).toMatch(/apk add --no-cache [^\n]*\bphp83 /);
+    expect(dockerfile('nginx')).toMatch(/apk add --no-cache [^\n]*\bcurl\b/);
   });
 });

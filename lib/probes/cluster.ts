@@ -187,3 +187,78 @@ export function probeRestartWhenProcessDies(kubectl: Kubectl, namespace: string,
     return `RESTARTS ${before} -> ${after}, ready again`;
   });
 }
+
+/** A NetworkPolicy of the stack, as the check reads it from the chart: who may open `service:port`. */
+export interface AllowedClients {
+  readonly service: string;
+  readonly port: number;
+  readonly clients: readonly string[];
+}
+
+/** Runs in a client's container and exits 0 when it opened `host:port` (each with a tool its image has). */
+export type ConnectCommand = (host: string, port: number) => readonly string[];
+
+/**
+ * B8: the NetworkPolicies are enforced. A throwaway pod from one of the stack's own images (the
+ * cluster already holds it, so nothing is pulled), labelled as no client, must fail to open each
+ * protected `service:port`, while every declared client opens it from its own pod. The throwaway
+ * pod meets the namespace's Pod Security Standard (baseline) and is deleted afterwards.
+ *
+ * The outsider uses curl, which the nginx image installs: `-w '%{time_connect}'` prints the seconds
+ * until the TCP connection was made, 0 when none was (curl's --write-out documentation), even when
+ * the transfer then fails because the server does not speak HTTP.
+ */
+export function probeNetworkPoliciesEnforced(kubectl: Kubectl, namespace: string, policies: readonly AllowedClients[],
+  connect: Readonly<Record<string, ConnectCommand>>, outsider = { image: 'nginx', name: `ft-check-outsider-${Date.now()}` }): Promise<ProbeResult> {
+  const targets = policies.map(({ service, port }) => `${service}:${port}`).join(' and ');
+  return probe('B8', `a pod that is no client cannot open ${targets}; the declared clients can`, async () => {
+    const image = (await kubectl(['-n', namespace, 'get', 'deployment', outsider.image, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).trim();
+    expectThat(image !== '', `no image of ${outsider.image} to start the outsider pod from`);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: outsider.name, labels: { 'app.kubernetes.io/name': 'ft-check-outsider', 'app.kubernetes.io/part-of': 'ft-services-check' } },
+      spec: {
+        restartPolicy: 'Never',
+        automountServiceAccountToken: false,
+        securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [{
+          name: 'outsider',
+          image,
+          imagePullPolicy: 'Never',
+          command: ['sleep', '600'],
+          securityContext: { allowPrivilegeEscalation: false, privileged: false },
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
+        }],
+      },
+    };
+    await kubectl(['-n', namespace, 'run', outsider.name, `--image=${image}`, '--restart=Never', `--overrides=${JSON.stringify(pod)}`]);
+    const reached: string[] = [];
+    try {
+      await kubectl(['-n', namespace, 'wait', '--for=condition=Ready', `pod/${outsider.name}`, `--timeout=${RECOVERY_SECONDS}s`]);
+      for (const { service, port } of policies) {
+        const connected = await kubectl(['-n', namespace, 'exec', outsider.name, '--', 'sh', '-c',
+          `curl -s -o /dev/null --connect-timeout 5 --max-time 8 -w '%{time_connect}' http://${service}:${port}/; true`]);
+        if (Number(connected.trim()) > 0) reached.push(`${service}:${port}`);
+      }
+    } finally {
+      await kubectl(['-n', namespace, 'delete', 'pod', outsider.name, '--ignore-not-found', '--wait=false']).catch(() => '');
+    }
+    expectThat(reached.length === 0, `not enforced: a pod that is no client opened ${reached.join(' and ')}. The cluster's network plugin ignores ` +
+      'NetworkPolicies (minikube\'s default bridge CNI does); recreate the cluster with one that enforces them, e.g. minikube start --cni=calico');
+
+    const opened: string[] = [];
+    for (const { service, port, clients } of policies) {
+      for (const client of clients) {
+        const command = connect[client];
+        expectThat(command !== undefined, `no way to test ${client} as a client of ${service}`);
+        const from = await podOf(kubectl, namespace, client);
+        await kubectl(['-n', namespace, 'exec', from, '--', ...command(service, port)]).catch((error: Error) => {
+          throw new Error(`${client} is a declared client of ${service}:${port} but cannot open it: ${error.message}`);
+        });
+        opened.push(`${client} -> ${service}:${port}`);
+      }
+    }
+    return `refused to the outsider pod; ${opened.join(', ')}`;
+  });
+}

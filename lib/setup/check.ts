@@ -2,11 +2,13 @@
  * `./setup.sh check` (B6): every S requirement proven against the live stack, with the same probes
  * the host tests run against loopback servers (B5). Only the endpoints and credentials differ.
  */
+import { App } from 'cdk8s';
+import { buildApp } from '../app';
 import { DAEMONSET_SERVICES, SERVICE_NAMES, ServiceName, StackConfig } from '../config';
 import { publicEndpoints, SERVICE_TYPES, ServiceType } from '../endpoints';
 import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from '../monitoring/dashboards';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
-import { Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
+import { AllowedClients, ConnectCommand, Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeNetworkPoliciesEnforced, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
 import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from '../probes/ftps';
 import { probeGrafanaDashboards, probeGrafanaQuery } from '../probes/grafana';
 import { httpRedirect, httpsPage, tlsHandshake, Trust } from '../probes/http';
@@ -44,6 +46,33 @@ export const PROCESS_TO_KILL: Readonly<Record<ServiceName, string>> = {
 function serviceTypes(): Record<string, ServiceType> {
   return Object.fromEntries(Object.entries(SERVICE_TYPES).filter((entry): entry is [string, ServiceType] => entry[1] !== 'none'));
 }
+
+/** Who may open which Service, from the chart's own NetworkPolicies (B8). */
+function allowedClients(config: StackConfig): AllowedClients[] {
+  const objects = buildApp(new App(), config).stack.toJson();
+  const name = (selector: { matchLabels: Record<string, string> }) => selector.matchLabels['app.kubernetes.io/name'];
+  return objects.filter((o) => o.kind === 'NetworkPolicy').map((policy) => {
+    const service = name(policy.spec.podSelector);
+    return {
+      service,
+      port: objects.find((o) => o.kind === 'Service' && o.metadata.name === service).spec.ports[0].port,
+      clients: policy.spec.ingress.flatMap((rule: { from: Array<{ podSelector: { matchLabels: Record<string, string> } }> }) => rule.from.map((peer) => name(peer.podSelector))),
+    };
+  });
+}
+
+/**
+ * How each declared client opens a connection, with what its image has: PHP's CLI (`/usr/bin/php`
+ * from php83, Alpine 3.22's default PHP) in WordPress and phpMyAdmin; busybox wget in Grafana and
+ * telegraf, on InfluxDB's unauthenticated /health (aports main/busybox/busyboxconfig sets CONFIG_WGET
+ * and CONFIG_FEATURE_WGET_TIMEOUT; the version read here was busybox 1.29's, so the live check is
+ * what proves 3.22's).
+ */
+const phpConnect = (host: string, port: number) => ['php', '-r', `exit(@fsockopen("${host}", ${port}, $errno, $error, 5) ? 0 : 1);`];
+const wgetHealth = (host: string, port: number) => ['wget', '-q', '-T', '5', '-O', '/dev/null', `http://${host}:${port}/health`];
+export const CLIENT_CONNECT: Readonly<Record<string, ConnectCommand>> = {
+  wordpress: phpConnect, phpmyadmin: phpConnect, grafana: wgetHealth, telegraf: wgetHealth,
+};
 
 /** Every check, in the order a person would read them; the disruptive ones (S10, S11) last. */
 export function stackChecks(env: CheckEnvironment): Check[] {
@@ -85,6 +114,7 @@ export function stackChecks(env: CheckEnvironment): Check[] {
     check('S8', () => probeFtpsTransfer(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPlainLoginRefused(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPassiveAddress(ftps, config.ftps.user, env.secret(secrets.ftpsUser), ip, config.ftps.passivePorts.min, config.ftps.passivePorts.max)),
+    check('B8', () => probeNetworkPoliciesEnforced(kubectl, namespace, allowedClients(config), CLIENT_CONNECT)),
     check('S9', () => probeGrafanaDashboards(grafana, Object.fromEntries(SERVICE_NAMES.map((service) => [dashboardUid(service), dashboardTitle(service)])))),
     ...SERVICE_NAMES.map((service) => check('S9', () => probeGrafanaQuery(grafana, INFLUXDB_DATASOURCE_UID, config.influxdb.database,
       `Grafana shows live CPU metrics of ${service}`,
