@@ -195,6 +195,17 @@ const SERVICE_PANELS: Readonly<Record<string, (namespace: string) => PanelSpec[]
         queries: [{ ...http, select: rate(influxdbHttp.pointsWritten), alias: 'points' }],
       },
       {
+        title: 'Errors',
+        description: 'Per second: points refused at /write, 4xx answers (bad writes, failed logins) and 5xx answers.',
+        kind: 'timeseries',
+        unit: 'none',
+        queries: [
+          { ...http, select: rate(influxdbHttp.pointsFailed), alias: 'points refused' },
+          { ...http, select: rate(influxdbHttp.clientErrors), alias: '4xx' },
+          { ...http, select: rate(influxdbHttp.serverErrors), alias: '5xx' },
+        ],
+      },
+      {
         title: 'Series per database',
         description: 'Series cardinality of each database.',
         kind: 'timeseries',
@@ -204,8 +215,11 @@ const SERVICE_PANELS: Readonly<Record<string, (namespace: string) => PanelSpec[]
     ];
   },
   telegraf: (namespace) => {
-    const { telegrafAgent } = METRICS;
-    const agent = { measurement: telegrafAgent.measurement, where: serviceConditions('telegraf', namespace), groupBy: [SERIES_TAGS.node] };
+    const { telegrafAgent, telegrafInput, telegrafOutput } = METRICS;
+    const where = serviceConditions('telegraf', namespace);
+    const agent = { measurement: telegrafAgent.measurement, where, groupBy: [SERIES_TAGS.node] };
+    const perInput = { measurement: telegrafInput.measurement, where, groupBy: [telegrafInput.tag, SERIES_TAGS.node] };
+    const perOutput = { measurement: telegrafOutput.measurement, where, groupBy: [telegrafOutput.tag, SERIES_TAGS.node] };
     return [
       {
         title: 'Metrics pipeline',
@@ -224,6 +238,24 @@ const SERVICE_PANELS: Readonly<Record<string, (namespace: string) => PanelSpec[]
         kind: 'timeseries',
         unit: 'none',
         queries: [{ ...agent, select: rate(telegrafAgent.errors), alias: '$tag_node_name' }],
+      },
+      {
+        title: 'Gathered per input',
+        description: 'Metrics per second each input plugin gathered, before the filters drop what no dashboard reads.',
+        kind: 'timeseries',
+        unit: 'none',
+        queries: [{ ...perInput, select: rate(telegrafInput.gathered), alias: '$tag_input $tag_node_name' }],
+      },
+      {
+        title: 'Errors and drops per plugin',
+        description: 'Per second: errors of each input and output, and metrics each output dropped (buffer full).',
+        kind: 'timeseries',
+        unit: 'none',
+        queries: [
+          { ...perInput, select: rate(telegrafInput.errors), alias: 'errors $tag_input $tag_node_name' },
+          { ...perOutput, select: rate(telegrafOutput.errors), alias: 'errors $tag_output $tag_node_name' },
+          { ...perOutput, select: rate(telegrafOutput.dropped), alias: 'dropped $tag_output $tag_node_name' },
+        ],
       },
     ];
   },
