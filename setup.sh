@@ -453,6 +453,11 @@ apply_stack() {
     cat "$log" >&2
     die "kubectl apply failed (above; log: $log)"
   }
+  # Server-side apply leaves what other field managers own, so a Secret an older client-side apply
+  # made would keep its values in this annotation (kubectl pkg/cmd/apply/apply.go,
+  # saveLastApplyAnnotationIfNecessary): remove it. Removing an absent annotation is no error
+  # (pkg/cmd/annotate/annotate.go).
+  kube -n "$NAMESPACE" annotate secrets -l "$STACK_LABEL" kubectl.kubernetes.io/last-applied-configuration- >/dev/null
   # Server-side apply prints "<kind>/<name> serverside-applied" and, for what left the set, "… pruned".
   info "    $(grep -c ' serverside-applied$' "$log" || true) objects applied (log: $log)"
   grep ' pruned$' "$log" | sed 's/^/    removed from the chart, deleted: /' || true
@@ -531,6 +536,13 @@ cmd_credentials() {
   ft credentials
 }
 
+# The pool, its advertisement and their ApplySet parent (which carries no stack label), also from
+# a MetalLB that stays because setup did not install it.
+delete_address_pool() {
+  kube -n "$METALLB_NAMESPACE" delete ipaddresspools.metallb.io,l2advertisements.metallb.io -l "$STACK_LABEL" --ignore-not-found
+  kube -n "$METALLB_NAMESPACE" delete secret "$POOL_APPLYSET" --ignore-not-found
+}
+
 confirm() {
   [[ -n "$FT_ASSUME_YES" ]] && return 0
   local answer=""
@@ -556,7 +568,7 @@ cmd_delete() {
     die "nothing deleted"
   run_step "Deleting namespace $NAMESPACE and its volumes" kube delete namespace "$NAMESPACE" --ignore-not-found --wait=true
   run_step "Deleting the stack's cluster-wide objects" kube delete clusterroles,clusterrolebindings -l "$STACK_LABEL" --ignore-not-found
-  run_step "Deleting the address pool" kube -n "$METALLB_NAMESPACE" delete ipaddresspools.metallb.io,l2advertisements.metallb.io,secrets -l "$STACK_LABEL" --ignore-not-found
+  if metallb_installed; then run_step "Deleting the address pool" delete_address_pool; fi
   local made="$FT_STATE_DIR/made" kind what
   if [[ -f "$made" ]]; then
     while read -r kind what; do

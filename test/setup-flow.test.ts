@@ -113,6 +113,8 @@ describe('S1 B9 B13 a first run, a refused run, and a second run on a running mi
       `kubectl --context minikube apply --server-side --field-manager=ft-setup -n ft-services --applyset=ft-services-applyset --prune -f ${manifests}/ft-services-secrets.k8s.yaml -f ${manifests}/ft-services.k8s.yaml`,
     ]);
     expect(firstCalls.filter((call) => / apply /.test(call) && !/--server-side|metallb-native\.yaml/.test(call))).toEqual([]);
+    // A Secret an older client-side apply made loses the copy of its values in last-applied-configuration.
+    expect(firstCalls).toContain('kubectl --context minikube -n ft-services annotate secrets -l app.kubernetes.io/part-of=ft-services kubectl.kubernetes.io/last-applied-configuration-');
     expect(first.out).toContain('44 objects applied');
     expect(firstManifests['ft-services-metallb.k8s.yaml']).toContain('- 192.168.49.240/32');
     for (const service of SERVICE_NAMES) expect(firstManifests['ft-services.k8s.yaml']).toContain(`image: ${service}:${tag(service)}`);
@@ -233,6 +235,8 @@ describe('B13 the settings of --config are remembered by every later command', (
     expect(calls.filter((call) => call.includes('delete namespace'))).toHaveLength(1);
     expect(calls).toContain('kubectl --context minikube delete -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml --ignore-not-found');
     expect(calls).toContain('minikube -p minikube addons disable dashboard');
+    expect(calls).toContain('kubectl --context minikube -n metallb-system delete ipaddresspools.metallb.io,l2advertisements.metallb.io -l app.kubernetes.io/part-of=ft-services --ignore-not-found');
+    expect(calls).toContain('kubectl --context minikube -n metallb-system delete secret ft-services-pool-applyset --ignore-not-found');
     expect(fs.existsSync(run.state)).toBe(false);
   });
 });
