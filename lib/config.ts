@@ -122,6 +122,12 @@ export interface StackConfig {
     /** The administrator account. @default 'admin' */ readonly adminUser: string;
     /** The account telegraf writes with. @default 'telegraf' */ readonly writeUser: string;
     /** The account Grafana reads with. @default 'grafana' */ readonly readUser: string;
+    /**
+     * Days the database keeps its points (the duration of its default retention policy): the
+     * metrics of a week fit the volume, and older points are deleted. Applied at every start.
+     * @default 7
+     */
+    readonly retentionDays: number;
   };
   readonly grafana: {
     /** The Grafana administrator login. @default 'admin' */ readonly adminUser: string;
@@ -166,7 +172,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     ],
   },
   mysql: { database: 'wordpress', user: 'wordpress' },
-  influxdb: { database: 'telegraf', adminUser: 'admin', writeUser: 'telegraf', readUser: 'grafana' },
+  influxdb: { database: 'telegraf', adminUser: 'admin', writeUser: 'telegraf', readUser: 'grafana', retentionDays: 7 },
   grafana: { adminUser: 'admin' },
   resources: {
     nginx: resources(50, 300, 32, 128),
@@ -281,6 +287,9 @@ export function publicPorts(config: StackConfig): ReadonlyArray<{ field: string;
   return ports;
 }
 
+/** The longest InfluxDB retention accepted: ten years. */
+export const MAX_RETENTION_DAYS = 3650;
+
 /** The most passive ports allowed: each is a Service port, and MetalLB's speaker watches them all. */
 export const MAX_PASSIVE_PORTS = 20;
 
@@ -349,6 +358,10 @@ function validateStackConfig(config: StackConfig): void {
     ['influxdb.adminUser', config.influxdb.adminUser], ['influxdb.writeUser', config.influxdb.writeUser], ['influxdb.readUser', config.influxdb.readUser],
     ['grafana.adminUser', config.grafana.adminUser]] as const) {
     if (!/^[a-z_][a-z0-9_]{0,31}$/.test(value)) fail(field, value, 'a name of lower-case letters, digits and "_", starting with a letter or "_", at most 32');
+  }
+  const { retentionDays } = config.influxdb;
+  if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > MAX_RETENTION_DAYS) {
+    fail('influxdb.retentionDays', retentionDays, `a whole number of days from 1 to ${MAX_RETENTION_DAYS}`);
   }
   if (config.mysql.user === 'root') fail('mysql.user', config.mysql.user, 'a user other than root (root stays local to the database)');
 

@@ -19,6 +19,7 @@ export class InfluxDb extends StackService {
         INFLUXDB_ADMIN_USER: config.influxdb.adminUser,
         INFLUXDB_WRITE_USER: config.influxdb.writeUser,
         INFLUXDB_READ_USER: config.influxdb.readUser,
+        INFLUXDB_RETENTION_DAYS: config.influxdb.retentionDays,
       },
       secrets: [secrets.influxdbAdmin, secrets.influxdbWrite, secrets.influxdbRead],
       volume: dataVolume(config, 'influxdb', '/var/lib/influxdb'),

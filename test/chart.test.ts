@@ -338,7 +338,7 @@ describe('K3 tunable settings come from the typed configuration', () => {
       ] },
       ftps: { user: 'files' }, ssh: { user: 'operator' },
       mysql: { database: 'blog', user: 'blogger' },
-      influxdb: { database: 'metrics', adminUser: 'root_', writeUser: 'writer', readUser: 'reader' },
+      influxdb: { database: 'metrics', adminUser: 'root_', writeUser: 'writer', readUser: 'reader', retentionDays: 30 },
       grafana: { adminUser: 'grafadmin' },
     }).charts['ft-services'];
     const envOf = (name: string) => Object.fromEntries(containersOf(named(tuned, workloads(tuned).find((w) => w.metadata.name === name).kind, name))[0].env
@@ -348,12 +348,16 @@ describe('K3 tunable settings come from the typed configuration', () => {
     expect(envOf('mysql')).toEqual({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger' });
     expect(envOf('ftps')).toMatchObject({ FTPS_USER: 'files' });
     expect(envOf('nginx')).toMatchObject({ SSH_USER: 'operator' });
-    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader' });
+    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30' });
     expect(envOf('telegraf')).toMatchObject({ INFLUXDB_DB: 'metrics', INFLUXDB_WRITE_USER: 'writer' });
     expect(envOf('grafana')).toEqual({ GRAFANA_ADMIN_USER: 'grafadmin' });
     const datasource = named(tuned, 'ConfigMap', 'grafana-datasources').data['influxdb.yaml'];
     expect(datasource).toContain('dbName: metrics');
     expect(datasource).toContain('user: reader');
+  });
+
+  test('K3 S10 InfluxDB keeps 7 days of points unless the config says otherwise', () => {
+    expect(env('influxdb').INFLUXDB_RETENTION_DAYS).toBe('7');
   });
 
   test('K3 K5 per-service resources come from the stack config', () => {

@@ -1,17 +1,23 @@
 #!/bin/sh
-# InfluxDB 1.x for ft_services. The first boot (no marker on the volume) creates the database and
-# three users through a temporary server that listens on loopback only, without authentication:
+# InfluxDB 1.x for ft_services. Every boot starts a temporary server that listens on loopback only,
+# without authentication. On the first boot (no marker on the volume) it creates the database and
+# three users:
 #   - the admin (all privileges),
 #   - the writer telegraf uses (WRITE on the database only),
 #   - the reader Grafana uses (READ on the database only).
-# Every boot then runs influxd as PID 1, as user influxdb, with authentication on. A restart never
-# initialises again.
+# On every boot it sets the database's default retention policy to INFLUXDB_RETENTION_DAYS, so a
+# changed setting reaches a running install. Then influxd runs as PID 1, as user influxdb, with
+# authentication on. A restart never initialises again.
 set -eu
 
 : "${INFLUXDB_DB:?INFLUXDB_DB is required}"
 : "${INFLUXDB_ADMIN_USER:?INFLUXDB_ADMIN_USER is required}"
 : "${INFLUXDB_WRITE_USER:?INFLUXDB_WRITE_USER is required}"
 : "${INFLUXDB_READ_USER:?INFLUXDB_READ_USER is required}"
+: "${INFLUXDB_RETENTION_DAYS:?INFLUXDB_RETENTION_DAYS is required}"
+case "$INFLUXDB_RETENTION_DAYS" in
+  '' | *[!0-9]* | 0*) echo "influxdb-entrypoint: INFLUXDB_RETENTION_DAYS is not a whole number of days: $INFLUXDB_RETENTION_DAYS" >&2; exit 1 ;;
+esac
 # Alpine paths by default; the host tests (B5) point them at a scratch folder, and move the
 # storage dirs and ports with InfluxDB's own INFLUXDB_* overrides.
 INFLUXDB_CONFIG="${INFLUXDB_CONFIG:-/etc/influxdb/influxdb.conf}"
@@ -48,12 +54,8 @@ ensure_user() {
   influxql "SET PASSWORD FOR $user = $(literal "$2")" >/dev/null
 }
 
-initialise() {
-  admin_password="$(read-secret influxdb-admin/password)"
-  write_password="$(read-secret influxdb-telegraf/password)"
-  read_password="$(read-secret influxdb-grafana/password)"
-
-  # Nobody else can reach this server: loopback only, and it stops before the real one starts.
+# Nobody else can reach this server: loopback only, and it stops before the real one starts.
+start_temporary_server() {
   INFLUXDB_HTTP_BIND_ADDRESS="$INFLUXDB_INIT_ADDRESS" INFLUXDB_HTTP_AUTH_ENABLED=false \
     su-exec influxdb:influxdb influxd run -config "$INFLUXDB_CONFIG" &
   temporary=$!
@@ -66,8 +68,20 @@ initialise() {
     fi
     sleep 0.5
   done
+}
 
-  database="$(identifier "$INFLUXDB_DB")"
+stop_temporary_server() {
+  kill -TERM "$temporary"
+  wait "$temporary" || true
+}
+
+database="$(identifier "$INFLUXDB_DB")"
+
+initialise() {
+  admin_password="$(read-secret influxdb-admin/password)"
+  write_password="$(read-secret influxdb-telegraf/password)"
+  read_password="$(read-secret influxdb-grafana/password)"
+
   influxql "CREATE DATABASE $database" >/dev/null
   ensure_user "$INFLUXDB_ADMIN_USER" "$admin_password"
   influxql "GRANT ALL PRIVILEGES TO $(identifier "$INFLUXDB_ADMIN_USER")" >/dev/null
@@ -77,10 +91,23 @@ initialise() {
   influxql "GRANT READ ON $database TO $(identifier "$INFLUXDB_READ_USER")" >/dev/null
   unset admin_password write_password read_password
 
-  kill -TERM "$temporary"
-  wait "$temporary" || true
   touch "$marker"
   log "initialised database $INFLUXDB_DB with users $INFLUXDB_ADMIN_USER (admin), $INFLUXDB_WRITE_USER (write), $INFLUXDB_READ_USER (read)"
+}
+
+# The default retention policy keeps INFLUXDB_RETENTION_DAYS days. CREATE DATABASE made it as
+# "autogen" (infinite); altering that one keeps every point written so far under the policy that
+# telegraf writes to and Grafana reads by default. Shards of a day (an hour below two days) let the
+# oldest points go within a day of their time (InfluxDB's shard group duration guidance).
+ensure_retention() {
+  days="$INFLUXDB_RETENTION_DAYS"
+  shard=1d
+  [ "$days" -ge 2 ] || shard=1h
+  case "$(influxql "SHOW RETENTION POLICIES ON $database")" in
+    *'["autogen",'*) influxql "ALTER RETENTION POLICY \"autogen\" ON $database DURATION ${days}d SHARD DURATION $shard DEFAULT" >/dev/null ;;
+    *) influxql "CREATE RETENTION POLICY \"autogen\" ON $database DURATION ${days}d REPLICATION 1 SHARD DURATION $shard DEFAULT" >/dev/null ;;
+  esac
+  log "retention of $INFLUXDB_DB: ${days}d (default policy autogen)"
 }
 
 mkdir -p "$INFLUXDB_STORAGE"
@@ -88,10 +115,13 @@ mkdir -p "$INFLUXDB_STORAGE"
 chown -R influxdb:influxdb "$INFLUXDB_STORAGE"
 chmod 0750 "$INFLUXDB_STORAGE"
 
+start_temporary_server
 if [ -f "$marker" ]; then
   log "storage already initialised, starting"
 else
   initialise
 fi
+ensure_retention
+stop_temporary_server
 
 exec su-exec influxdb:influxdb influxd run -config "$INFLUXDB_CONFIG"

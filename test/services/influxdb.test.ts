@@ -80,3 +80,32 @@ test('S10 a second boot does not initialise again: marker kept, data and passwor
   expect(JSON.parse(read.body).results[0].series[0].values[0][1]).toBe(42);
   expect((await influxQuery(second, 'SHOW USERS', setup.users.admin)).status).toBe(200);
 });
+
+/** The database's retention policies as `SHOW RETENTION POLICIES` lists them: name → duration and default. */
+async function retentionPolicies(db: InfluxDatabase): Promise<Record<string, { duration: string; default: boolean }>> {
+  const answer = await influxQuery(db, `SHOW RETENTION POLICIES ON "${db.database}"`, db.users.admin);
+  expect(answer.status).toBe(200);
+  const [series] = JSON.parse(answer.body).results[0].series;
+  const column = (name: string) => series.columns.indexOf(name);
+  return Object.fromEntries(series.values.map((row: unknown[]) => [row[column('name')], { duration: row[column('duration')], default: row[column('default')] }]));
+}
+
+test('S10 the default retention policy keeps influxdb.retentionDays days after the first boot, and a changed value after a restart', async () => {
+  // InfluxQL (InfluxDB 1.x docs, "Database management"): CREATE DATABASE makes the default policy
+  // "autogen" with an infinite duration; ALTER RETENTION POLICY … DURATION sets how long points stay.
+  const setup = await prepareInflux('influxdb-retention');
+  const first = await startInflux(setup);
+  expect(await retentionPolicies(first)).toEqual({ autogen: { duration: '168h0m0s', default: true } });
+  expect(first.server.log()).toContain('retention of telegraf: 7d');
+  await first.server.stop();
+
+  const second = await startInflux({ ...setup, env: { ...setup.env, INFLUXDB_RETENTION_DAYS: '30' } });
+  expect(second.server.log()).toContain('already initialised');
+  expect(await retentionPolicies(second)).toEqual({ autogen: { duration: '720h0m0s', default: true } });
+});
+
+test('S10 a retention that is not a whole number of days stops the entrypoint before influxd starts', async () => {
+  const setup = await prepareInflux('influxdb-bad-retention');
+  await expect(startInflux({ ...setup, env: { ...setup.env, INFLUXDB_RETENTION_DAYS: '7d' } }, 5000))
+    .rejects.toThrow('INFLUXDB_RETENTION_DAYS is not a whole number of days: 7d');
+});

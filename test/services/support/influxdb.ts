@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { DEFAULT_CONFIG } from '../../../lib/config';
 import { IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 
 export const INFLUXDB_ENTRYPOINT = path.join(SRCS, 'influxdb', 'entrypoint.sh');
@@ -68,6 +69,7 @@ export async function prepareInflux(name = 'influxdb'): Promise<InfluxSetup> {
       INFLUXDB_ADMIN_USER: users.admin.name,
       INFLUXDB_WRITE_USER: users.writer.name,
       INFLUXDB_READ_USER: users.reader.name,
+      INFLUXDB_RETENTION_DAYS: String(DEFAULT_CONFIG.influxdb.retentionDays),
       INFLUXDB_CONFIG,
       INFLUXDB_STORAGE: storage,
       INFLUXDB_INIT_ADDRESS: `127.0.0.1:${port}`,
