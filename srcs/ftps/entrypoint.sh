@@ -20,7 +20,8 @@ export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 log() { echo "ftps-entrypoint: $*" >&2; }
 fail() { log "$*"; exit 1; }
 
-read-secret tls/tls.crt tls/tls.key ftps-user/password >/dev/null
+read-secret tls/tls.crt tls/tls.key >/dev/null
+password="$(read-secret ftps-user/password)"
 
 is_port() {
   case "$1" in
@@ -46,19 +47,16 @@ if ! id "$FTPS_USER" >/dev/null 2>&1; then
   log "created user $FTPS_USER"
 fi
 # Every boot, so that a new Secret value takes effect; through stdin, never on a command line.
-printf '%s:%s\n' "$FTPS_USER" "$(cat "$SECRETS_DIR/ftps-user/password")" | chpasswd >/dev/null
+printf '%s:%s\n' "$FTPS_USER" "$password" | chpasswd >/dev/null
 
 # The volume starts empty and root-owned; the user's files on it stay the user's.
 mkdir -p "$FTPS_HOME" "$FTPS_CONF_DIR" "$FTPS_EMPTY_DIR"
 chown -R "$FTPS_USER" "$FTPS_HOME"
 
 printf '%s\n' "$FTPS_USER" > "$FTPS_CONF_DIR/user_list"
-sed -e "s|@FTPS_PORT@|$FTPS_PORT|g" -e "s|@FTPS_LISTEN_ADDRESS@|$FTPS_LISTEN_ADDRESS|g" \
-  -e "s|@FTPS_CONF_DIR@|$FTPS_CONF_DIR|g" \
-  -e "s|@FTPS_EMPTY_DIR@|$FTPS_EMPTY_DIR|g" -e "s|@FTPS_PASV_ADDRESS@|$FTPS_PASV_ADDRESS|g" \
-  -e "s|@FTPS_PASV_MIN_PORT@|$FTPS_PASV_MIN_PORT|g" -e "s|@FTPS_PASV_MAX_PORT@|$FTPS_PASV_MAX_PORT|g" \
-  -e "s|@SECRETS_DIR@|$SECRETS_DIR|g" \
-  "$FT_SHARE/ftps/vsftpd.conf.template" > "$FTPS_CONF_DIR/vsftpd.conf"
+# render-template reads the @NAME@ values from the environment.
+export FTPS_PORT FTPS_LISTEN_ADDRESS FTPS_CONF_DIR FTPS_EMPTY_DIR FTPS_PASV_ADDRESS FTPS_PASV_MIN_PORT FTPS_PASV_MAX_PORT
+render-template "$FT_SHARE/ftps/vsftpd.conf.template" "$FTPS_CONF_DIR/vsftpd.conf"
 
 log "user $FTPS_USER, passive ports $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT advertised at $FTPS_PASV_ADDRESS"
 exec vsftpd "$FTPS_CONF_DIR/vsftpd.conf"

@@ -7,12 +7,14 @@ set -eu
 GRAFANA_CONFIG="${GRAFANA_CONFIG:-/etc/grafana.ini}"
 GRAFANA_HOME="${GRAFANA_HOME:-/usr/share/grafana}"
 GRAFANA_DATA="${GRAFANA_DATA:-/var/lib/grafana}"
+SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 
-# The admin password is read by Grafana itself ($__file in the config): fail early and clearly.
-if [ ! -s /run/secrets/grafana-admin/password ]; then
-  echo "grafana-entrypoint: missing secret file /run/secrets/grafana-admin/password" >&2
-  exit 1
-fi
+# Grafana reads the admin password itself, so it never passes through the environment or a command
+# line: the override names the file, and Grafana expands $__file{} in environment overrides too
+# (pkg/setting/setting.go applies GF_* overrides, then expandConfig; pkg/setting/expanders.go).
+# Fail early and clearly when the Secret is missing.
+read-secret grafana-admin/password >/dev/null
+export GF_SECURITY_ADMIN_PASSWORD="\$__file{$SECRETS_DIR/grafana-admin/password}"
 
 # A fresh volume is owned by root; the package does not create the data folder.
 mkdir -p "$GRAFANA_DATA/plugins"

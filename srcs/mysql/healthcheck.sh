@@ -6,10 +6,9 @@ set -eu
 : "${MYSQL_DATABASE:?MYSQL_DATABASE is required}"
 : "${MYSQL_USER:?MYSQL_USER is required}"
 MYSQL_PORT="${MYSQL_PORT:-3306}"
-SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 
 # From the environment, so the password never shows on a command line.
-MYSQL_PWD="$(cat "$SECRETS_DIR/mysql-wordpress/password")"
+MYSQL_PWD="$(read-secret mysql-wordpress/password)"
 export MYSQL_PWD
 result="$(mariadb --no-defaults --protocol=TCP --host=127.0.0.1 --port="$MYSQL_PORT" --user="$MYSQL_USER" \
   --connect-timeout=5 --batch --skip-column-names --execute='SELECT 1' "$MYSQL_DATABASE")"

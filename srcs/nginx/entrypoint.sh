@@ -20,8 +20,8 @@ NGINX_HTTPS_LISTEN="${NGINX_HTTPS_LISTEN:-443}"
 SSH_LISTEN="${SSH_LISTEN:-0.0.0.0:22}"
 SSHD_DIR="${SSHD_DIR:-/etc/ssh}"
 WWW_ROOT="${WWW_ROOT:-/var/www/ft-services}"
-COMMON_DIR="${COMMON_DIR:-/usr/local/share/ft-services/common}"
-TEMPLATE_DIR="${TEMPLATE_DIR:-/usr/local/share/ft-services/nginx}"
+# Where the image keeps its templates: common/ (shared) and nginx/ (ours).
+FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 
 log() { echo "nginx-entrypoint: $*" >&2; }
 fail() { log "$*"; exit 1; }
@@ -46,17 +46,18 @@ case "$PHPMYADMIN_URL" in
   *) fail "PHPMYADMIN_URL '$PHPMYADMIN_URL' is not an http(s) URL" ;;
 esac
 
-read-secret tls/tls.crt tls/tls.key ssh-user/password >/dev/null
+read-secret tls/tls.crt tls/tls.key >/dev/null
+ssh_password="$(read-secret ssh-user/password)"
 
 # render-template reads the @NAME@ values from the environment.
 export SSH_USER HTTPS_PORT_SUFFIX WORDPRESS_PORT_SUFFIX PHPMYADMIN_URL SECRETS_DIR NGINX_USER NGINX_RUN_DIR NGINX_HTTP_LISTEN \
   NGINX_HTTPS_LISTEN SSH_LISTEN SSHD_DIR WWW_ROOT
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$SSHD_DIR"
-render-template "$COMMON_DIR/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
-render-template "$COMMON_DIR/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"
-render-template "$TEMPLATE_DIR/nginx-site.conf.template" "$NGINX_CONF_DIR/http.d/default.conf"
-render-template "$TEMPLATE_DIR/sshd_config.template" "$SSHD_DIR/sshd_config"
+render-template "$FT_SHARE/common/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
+render-template "$FT_SHARE/common/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"
+render-template "$FT_SHARE/nginx/nginx-site.conf.template" "$NGINX_CONF_DIR/http.d/default.conf"
+render-template "$FT_SHARE/nginx/sshd_config.template" "$SSHD_DIR/sshd_config"
 
 # The host key: the Secret's when there is one (clients then see the same key after every
 # restart), else one generated on the first start of this container.
@@ -64,7 +65,7 @@ host_key="$SSHD_DIR/ssh_host_ed25519_key"
 if [ -s "$SECRETS_DIR/ssh-host-keys/ssh_host_ed25519_key" ]; then
   # sshd ignores a private key that others can read, and Secret files are 0644 by default.
   rm -f "$host_key"
-  (umask 077 && cat "$SECRETS_DIR/ssh-host-keys/ssh_host_ed25519_key" > "$host_key")
+  (umask 077 && read-secret ssh-host-keys/ssh_host_ed25519_key > "$host_key")
   log "using the SSH host key from the ssh-host-keys Secret"
 elif [ ! -s "$host_key" ]; then
   ssh-keygen -q -t ed25519 -N '' -C '' -f "$host_key"
@@ -77,6 +78,6 @@ if ! id "$SSH_USER" >/dev/null 2>&1; then
   adduser -D -s /bin/sh "$SSH_USER"
   log "created user $SSH_USER"
 fi
-printf '%s:%s\n' "$SSH_USER" "$(cat "$SECRETS_DIR/ssh-user/password")" | chpasswd >/dev/null
+printf '%s:%s\n' "$SSH_USER" "$ssh_password" | chpasswd >/dev/null
 
 exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config"

@@ -12,11 +12,8 @@
  */
 declare(strict_types=1);
 
-$secretFile = (getenv('SECRETS_DIR') ?: '/run/secrets') . '/phpmyadmin/blowfish-secret';
-$secret = is_readable($secretFile) ? trim((string) file_get_contents($secretFile)) : '';
-if ($secret === '') {
-    throw new RuntimeException("phpMyAdmin needs its blowfish secret in $secretFile");
-}
+require_once (getenv('FT_SHARE') ?: '/usr/local/share/ft-services') . '/common/read-secret.php';
+$secret = ft_read_secret('phpmyadmin/blowfish-secret');
 // phpMyAdmin wants exactly 32 bytes; the Secret may hold any length, so derive them from it.
 $cfg['blowfish_secret'] = hash('sha256', $secret, true);
 

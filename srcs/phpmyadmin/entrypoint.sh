@@ -20,8 +20,8 @@ PHP_FPM_CONF="${PHP_FPM_CONF:-/etc/php83/php-fpm.conf}"
 PHP_FPM_LISTEN="${PHP_FPM_LISTEN:-127.0.0.1:9000}"
 PHP_FPM_USER="${PHP_FPM_USER:-nobody}"
 HEALTHZ_PHP="${HEALTHZ_PHP:-/var/www/healthz/healthz.php}"
-COMMON_DIR="${COMMON_DIR:-/usr/local/share/ft-services/common}"
-TEMPLATE_DIR="${TEMPLATE_DIR:-/usr/local/share/ft-services/phpmyadmin}"
+# Where the image keeps its templates and PHP helpers: common/ (shared) and phpmyadmin/ (ours).
+FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 
 log() { echo "phpmyadmin-entrypoint: $*" >&2; }
 fail() { log "$*"; exit 1; }
@@ -32,8 +32,8 @@ esac
 read-secret tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret >/dev/null
 
 # render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
-# PMA_PORT, PMA_TEMP_DIR and SECRETS_DIR through php-fpm.
-export PMA_HOST PMA_PORT SECRETS_DIR PMA_LISTEN PMA_ROOT PMA_TEMP_DIR NGINX_USER NGINX_RUN_DIR \
+# PMA_PORT, PMA_TEMP_DIR, SECRETS_DIR and FT_SHARE through php-fpm.
+export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN PMA_ROOT PMA_TEMP_DIR NGINX_USER NGINX_RUN_DIR \
   PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"
@@ -41,12 +41,12 @@ mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"
 chown "$PHP_FPM_USER" "$PMA_TEMP_DIR"
 chmod 0700 "$PMA_TEMP_DIR"
 
-render-template "$COMMON_DIR/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
-render-template "$COMMON_DIR/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"
-render-template "$COMMON_DIR/nginx-php.conf.template" "$NGINX_CONF_DIR/php.conf"
+render-template "$FT_SHARE/common/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
+render-template "$FT_SHARE/common/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"
+render-template "$FT_SHARE/common/nginx-php.conf.template" "$NGINX_CONF_DIR/php.conf"
 # Alpine's stock vhost (404 on port 80) has no place here.
 rm -f "$NGINX_CONF_DIR/http.d/default.conf"
-render-template "$TEMPLATE_DIR/nginx-phpmyadmin.conf.template" "$NGINX_CONF_DIR/http.d/phpmyadmin.conf"
-render-template "$COMMON_DIR/php-fpm.conf.template" "$PHP_FPM_CONF"
+render-template "$FT_SHARE/phpmyadmin/nginx-phpmyadmin.conf.template" "$NGINX_CONF_DIR/http.d/phpmyadmin.conf"
+render-template "$FT_SHARE/common/php-fpm.conf.template" "$PHP_FPM_CONF"
 
 exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF"

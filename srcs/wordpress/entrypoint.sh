@@ -17,8 +17,8 @@ export PHP_FPM_CONF="${PHP_FPM_CONF:-/etc/php83/php-fpm.conf}"
 export PHP_FPM_USER="${PHP_FPM_USER:-nobody}"
 export PHP_FPM_LISTEN="${PHP_FPM_LISTEN:-127.0.0.1:9000}"
 export HEALTHZ_PHP="${HEALTHZ_PHP:-/var/www/healthz/healthz.php}"
-# Where the image keeps the templates: common/ (shared) and wordpress/ (ours).
-FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
+# Where the image keeps its templates and PHP helpers: common/ (shared) and wordpress/ (ours).
+export FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 
 log() { echo "wordpress-entrypoint: $*" >&2; }
 

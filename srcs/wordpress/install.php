@@ -11,6 +11,8 @@
  * Exit status: 0 when the site is installed with every user, 1 otherwise (the container restarts).
  */
 
+require_once (getenv('FT_SHARE') ?: '/usr/local/share/ft-services') . '/common/read-secret.php';
+
 function fail(string $message): never
 {
     fwrite(STDERR, "wordpress-install: $message\n");
@@ -49,32 +51,29 @@ function parse_users(string $spec): array
     return $users;
 }
 
-function user_password(string $login): string
+/** A Secret file's content, or the installation fails naming the file. */
+function secret_or_fail(string $file): string
 {
-    $path = (getenv('SECRETS_DIR') ?: '/run/secrets') . "/wordpress-users/$login";
-    $password = @file_get_contents($path);
-    if ($password === false || rtrim($password, "\n") === '') {
-        fail("no password for user $login in $path");
+    try {
+        return ft_read_secret($file);
+    } catch (RuntimeException $error) {
+        fail($error->getMessage());
     }
-    return rtrim($password, "\n");
 }
 
 /** Waits (bounded) until MySQL accepts the application user: MySQL may start after WordPress. */
-function wait_for_database(string $secretsDir): void
+function wait_for_database(): void
 {
     $host = required_env('WORDPRESS_DB_HOST');
     $port = 3306;
     if (preg_match('/^(.*):([0-9]+)$/', $host, $match)) {
         [$host, $port] = [$match[1], (int) $match[2]];
     }
-    $password = @file_get_contents("$secretsDir/mysql-wordpress/password");
-    if ($password === false) {
-        fail("cannot read $secretsDir/mysql-wordpress/password");
-    }
+    $password = secret_or_fail('mysql-wordpress/password');
     $deadline = time() + (int) (getenv('WORDPRESS_DB_WAIT_SECONDS') ?: 60);
     mysqli_report(MYSQLI_REPORT_OFF);
     for (;;) {
-        $link = @mysqli_connect($host, required_env('WORDPRESS_DB_USER'), rtrim($password, "\n"),
+        $link = @mysqli_connect($host, required_env('WORDPRESS_DB_USER'), $password,
             required_env('WORDPRESS_DB_NAME'), $port);
         if ($link !== false) {
             mysqli_close($link);
@@ -97,7 +96,7 @@ if (!isset($parsed['scheme'], $parsed['host'])) {
     fail("WORDPRESS_URL '$url' is not an absolute URL");
 }
 
-wait_for_database(getenv('SECRETS_DIR') ?: '/run/secrets');
+wait_for_database();
 
 // Look like a request to WORDPRESS_URL, so wp-config.php derives the same address the site is
 // installed with.
@@ -120,7 +119,7 @@ $admin = $users[0];
 if (is_blog_installed()) {
     say('site already installed, not installing again');
 } else {
-    $result = wp_install($title, $admin['login'], $admin['email'], true, '', user_password($admin['login']));
+    $result = wp_install($title, $admin['login'], $admin['email'], true, '', secret_or_fail("wordpress-users/{$admin['login']}"));
     if (is_wp_error($result) || empty($result['user_id'])) {
         fail('wp_install failed');
     }
@@ -138,7 +137,7 @@ foreach ($users as $user) {
     }
     $id = wp_insert_user([
         'user_login' => $user['login'],
-        'user_pass' => user_password($user['login']),
+        'user_pass' => secret_or_fail("wordpress-users/{$user['login']}"),
         'user_email' => $user['email'],
         'role' => $user['role'],
     ]);

@@ -5,18 +5,7 @@
  * (K2), and the site's address from the request itself (pitfall 5: the load-balancer IP may change).
  */
 
-/** The content of Secret file `<secret>/<key>` (without a trailing newline, as the shell's `$(cat)`). */
-function ft_services_secret(string $name): string
-{
-    $path = (getenv('SECRETS_DIR') ?: '/run/secrets') . '/' . $name;
-    $value = @file_get_contents($path);
-    if ($value === false || $value === '') {
-        error_log("wp-config: cannot read the secret file $path");
-        http_response_code(500);
-        exit(1);
-    }
-    return rtrim($value, "\n");
-}
+require_once (getenv('FT_SHARE') ?: '/usr/local/share/ft-services') . '/common/read-secret.php';
 
 /** A required environment variable. */
 function ft_services_env(string $name): string
@@ -32,7 +21,7 @@ function ft_services_env(string $name): string
 
 define('DB_NAME', ft_services_env('WORDPRESS_DB_NAME'));
 define('DB_USER', ft_services_env('WORDPRESS_DB_USER'));
-define('DB_PASSWORD', ft_services_secret('mysql-wordpress/password'));
+define('DB_PASSWORD', ft_read_secret('mysql-wordpress/password'));
 define('DB_HOST', ft_services_env('WORDPRESS_DB_HOST'));
 define('DB_CHARSET', 'utf8mb4');
 define('DB_COLLATE', '');
@@ -40,7 +29,7 @@ $table_prefix = 'wp_';
 
 // The eight keys and salts, derived from one random Secret so that every replica and every restart
 // agrees (sessions survive a restart) and none is ever stored in the image.
-$ft_services_salt = ft_services_secret('wordpress-keys/salt');
+$ft_services_salt = ft_read_secret('wordpress-keys/salt');
 foreach (['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY',
           'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'] as $ft_services_name) {
     define($ft_services_name, hash_hmac('sha256', $ft_services_name, $ft_services_salt));

@@ -96,8 +96,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
     SSH_LISTEN: `127.0.0.1:${sshPort}`,
     SSHD_DIR: path.join(dir, 'ssh'),
     WWW_ROOT: path.join(SRCS, 'nginx', 'www'),
-    COMMON_DIR: path.join(SRCS, 'common'),
-    TEMPLATE_DIR: path.join(SRCS, 'nginx'),
+    FT_SHARE: SRCS,
   };
   const server = startServer({ name: 'nginx container', command: 'sh', args: [NGINX_ENTRYPOINT], env, logFile: path.join(dir, 'nginx.log') });
   const container: NginxContainer = { dir, server, httpPort, httpsPort, sshPort, cert, sshUser, sshPassword, env };

@@ -66,8 +66,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
     PHP_FPM_USER: 'nobody',
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
-    COMMON_DIR: path.join(SRCS, 'common'),
-    TEMPLATE_DIR: path.join(SRCS, 'phpmyadmin'),
+    FT_SHARE: SRCS,
   };
   const server = startServer({ name: 'phpmyadmin container', command: 'sh', args: [PMA_ENTRYPOINT], env, logFile: path.join(dir, 'phpmyadmin.log') });
   const url = `https://127.0.0.1:${port}/`;

@@ -8,6 +8,7 @@
  * www-data; php-fpm is `php-fpm8.2`.
  */
 import * as fs from 'fs';
+import * as https from 'https';
 import * as path from 'path';
 import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { MysqlDatabase, startScratchMysql } from './mysql';
@@ -58,7 +59,6 @@ export async function startEntrypoint(site: Omit<WordpressSite, 'server'>, name 
 
 /** A plain HTTPS GET that accepts the self-signed certificate. */
 export async function fetchInsecure(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; location?: string }> {
-  const https = await import('https');
   return new Promise((resolve, reject) => {
     const req = https.request(url, { headers, rejectUnauthorized: false, timeout: 10000 }, (res) => {
       const chunks: Buffer[] = [];
