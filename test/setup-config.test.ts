@@ -80,3 +80,42 @@ describe('B13 an unknown field names the known ones, with a guess when one is cl
     expect(closestName('htp', ['http', 'https'])).toBe('http');
   });
 });
+
+describe('B13 the settings a stack was set up with are remembered', () => {
+  // Imported here: prepare loads the chart, which the tests above do not need.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { resolveRun } = require('../lib/setup/prepare') as typeof import('../lib/setup/prepare');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { rememberedConfig, statePaths } = require('../lib/setup/state') as typeof import('../lib/setup/state');
+  const ROOT = path.resolve(__dirname, '..');
+  const state = path.join(dir, 'state');
+  const mine = file('mine.json', JSON.stringify({ namespace: 'my-stack', ports: { wordpress: 8080 } }));
+  beforeAll(() => {
+    fs.mkdirSync(state, { recursive: true });
+    fs.writeFileSync(statePaths(state).setupConfig, JSON.stringify({ loadBalancer: { address: '192.168.49.240' } }));
+    fs.writeFileSync(statePaths(state).userConfig, fs.readFileSync(mine));
+  });
+
+  test('B13 later commands get the remembered settings, with or without the same --config', () => {
+    expect(rememberedConfig(state).ports.wordpress).toBe(8080);
+    expect(rememberedConfig(state, mine).namespace).toBe('my-stack');
+  });
+
+  test('B13 another --config for a command other than up is refused, saying what to do', () => {
+    const other = file('other.json', JSON.stringify({ namespace: 'my-stack' }));
+    expect(message(() => rememberedConfig(state, other))).toBe(`${other} is not the configuration this stack was set up with (${statePaths(state).userConfig}). `
+      + `To change the stack, run ./setup.sh up --config ${other}; to act on the stack as it is, leave --config out.`);
+  });
+
+  test('B13 up may change the settings, but not move the stack to another namespace (the old one would keep running)', () => {
+    const ports = file('ports.json', JSON.stringify({ namespace: 'my-stack', ports: { wordpress: 8081 } }));
+    expect(resolveRun({ root: ROOT, stateDir: state, userConfigFile: ports, nodeIp: '192.168.49.2' }).config.ports.wordpress).toBe(8081);
+    const moved = file('moved.json', JSON.stringify({ namespace: 'elsewhere' }));
+    expect(message(() => resolveRun({ root: ROOT, stateDir: state, userConfigFile: moved, nodeIp: '192.168.49.2' })))
+      .toBe('namespace is "elsewhere"; allowed: the namespace this stack lives in ("my-stack"); to move it, run ./setup.sh delete first (it deletes the data), then ./setup.sh up');
+  });
+
+  test('B13 no state yet: commands other than up say to run setup first', () => {
+    expect(message(() => rememberedConfig(path.join(dir, 'none')))).toBe(`no settings in ${path.join(dir, 'none')} yet: run ./setup.sh first`);
+  });
+});
