@@ -292,6 +292,22 @@ describe('B9 image tags and builds', () => {
   });
 });
 
+describe('B13 colour on a terminal only', () => {
+  // util-linux script(1) gives the command a pseudo-terminal, as a user's shell has.
+  const onTerminal = (env: NodeJS.ProcessEnv) => spawnSync('script', ['-qec', `bash -c 'source "${SETUP}"; run_step Title true'`, '/dev/null'],
+    { cwd: ROOT, env: { ...process.env, TERM: 'xterm', ...env }, encoding: 'utf8' }).stdout;
+
+  test('B13 a terminal gets bold steps and a green "done"', () => {
+    expect(onTerminal({})).toContain('\u001b[1m==> Title\u001b[0m');
+  });
+
+  test('B13 NO_COLOR, TERM=dumb or a pipe get none', () => {
+    expect(onTerminal({ NO_COLOR: '1' })).not.toContain('\u001b[');
+    expect(onTerminal({ TERM: 'dumb' })).not.toContain('\u001b[');
+    expect(bash('run_step Title true').stdout).toBe('==> Title\n    done in 0s\n');
+  });
+});
+
 describe('B13 inputs are validated before anything changes', () => {
   const cases: Array<[string, Record<string, string>, string]> = [
     ['FT_MINIKUBE_CPUS', { FT_MINIKUBE_CPUS: 'two' }, "FT_MINIKUBE_CPUS is 'two'; allowed: a whole number of CPUs such as 2"],
