@@ -59,15 +59,10 @@ start_temporary_server() {
   INFLUXDB_HTTP_BIND_ADDRESS="$INFLUXDB_INIT_ADDRESS" INFLUXDB_HTTP_AUTH_ENABLED=false \
     su-exec influxdb:influxdb influxd run -config "$INFLUXDB_CONFIG" &
   temporary=$!
-  tries=0
-  until curl -sf --max-time 2 "http://$INFLUXDB_INIT_ADDRESS/ping" >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 60 ] || ! kill -0 "$temporary" 2>/dev/null; then
-      log "the temporary server did not start"
-      exit 1
-    fi
-    sleep 0.5
-  done
+  if ! wait-until "$temporary" curl -sf --max-time 2 "http://$INFLUXDB_INIT_ADDRESS/ping"; then
+    log "the temporary server did not start"
+    exit 1
+  fi
 }
 
 stop_temporary_server() {

@@ -45,15 +45,10 @@ initialise() {
   mariadbd --defaults-file="$MYSQL_CONFIG" --user=mysql --datadir="$MYSQL_DATADIR" --socket="$socket" \
     --skip-networking &
   temporary=$!
-  tries=0
-  until mariadb-admin --no-defaults --socket="$socket" --user=root ping >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 60 ] || ! kill -0 "$temporary" 2>/dev/null; then
-      log "the temporary server did not start"
-      exit 1
-    fi
-    sleep 0.5
-  done
+  if ! wait-until "$temporary" mariadb-admin --no-defaults --socket="$socket" --user=root ping; then
+    log "the temporary server did not start"
+    exit 1
+  fi
 
   user="$(sql_string "$MYSQL_USER")"
   user_password="$(sql_string "$user_password")"
