@@ -204,7 +204,7 @@ describe('B8 the NetworkPolicies are enforced, proven live', () => {
 
   test('B8 each client opens its database with a tool its image has: php in WordPress and phpMyAdmin, busybox wget in Grafana and telegraf', () => {
     expect(CLIENT_CONNECT.wordpress('mysql', 3306)).toEqual(['php', '-r', 'exit(@fsockopen("mysql", 3306, $errno, $error, 5) ? 0 : 1);']);
-    expect(CLIENT_CONNECT.grafana('influxdb', 8086)).toEqual(['wget', '-q', '-T', '5', '-O', '/dev/null', 'http://influxdb:8086/health']);
+    expect(CLIENT_CONNECT.grafana('influxdb', 8086)).toEqual(['timeout', '10', 'wget', '-q', '-O', '/dev/null', 'http://influxdb:8086/ping']);
     const dockerfile = (service: string) => fs.readFileSync(path.join(__dirname, '..', 'srcs', service, 'Dockerfile'), 'utf8');
     expect(dockerfile('wordpress')).toMatch(/apk add --no-cache [^\n]*\bphp83 /);
     expect(dockerfile('nginx')).toMatch(/apk add --no-cache [^\n]*\bcurl\b/);

@@ -199,6 +199,14 @@ export interface AllowedClients {
 export type ConnectCommand = (host: string, port: number) => readonly string[];
 
 /**
+ * Prints the seconds curl took to open a TCP connection to `host:port`, 0 when it opened none; it
+ * exits 0 either way, so kubectl passes the figure on.
+ */
+export function outsiderConnect(host: string, port: number): string[] {
+  return ['sh', '-c', `curl -s -o /dev/null --connect-timeout 5 --max-time 8 -w '%{time_connect}' http://${host}:${port}/; true`];
+}
+
+/**
  * B8: the NetworkPolicies are enforced. A throwaway pod from one of the stack's own images (the
  * cluster already holds it, so nothing is pulled), labelled as no client, must fail to open each
  * protected `service:port`, while every declared client opens it from its own pod. The throwaway
@@ -237,8 +245,7 @@ export function probeNetworkPoliciesEnforced(kubectl: Kubectl, namespace: string
     try {
       await kubectl(['-n', namespace, 'wait', '--for=condition=Ready', `pod/${outsider.name}`, `--timeout=${RECOVERY_SECONDS}s`]);
       for (const { service, port } of policies) {
-        const connected = await kubectl(['-n', namespace, 'exec', outsider.name, '--', 'sh', '-c',
-          `curl -s -o /dev/null --connect-timeout 5 --max-time 8 -w '%{time_connect}' http://${service}:${port}/; true`]);
+        const connected = await kubectl(['-n', namespace, 'exec', outsider.name, '--', ...outsiderConnect(service, port)]);
         if (Number(connected.trim()) > 0) reached.push(`${service}:${port}`);
       }
     } finally {

@@ -63,15 +63,16 @@ function allowedClients(config: StackConfig): AllowedClients[] {
 
 /**
  * How each declared client opens a connection, with what its image has: PHP's CLI (`/usr/bin/php`
- * from php83, Alpine 3.22's default PHP) in WordPress and phpMyAdmin; busybox wget in Grafana and
- * telegraf, on InfluxDB's unauthenticated /health (aports main/busybox/busyboxconfig sets CONFIG_WGET
- * and CONFIG_FEATURE_WGET_TIMEOUT; the version read here was busybox 1.29's, so the live check is
- * what proves 3.22's).
+ * from php83, Alpine 3.22's default PHP) in WordPress and phpMyAdmin; busybox's wget and timeout
+ * applets in Grafana and telegraf, on InfluxDB's unauthenticated /ping (aports
+ * main/busybox/busyboxconfig sets CONFIG_WGET and CONFIG_TIMEOUT; the version read here was busybox
+ * 1.29's, so the live check is what proves 3.22's). busybox timeout, not `wget -T`: Debian's busybox
+ * 1.35 crashes with -T (test/services/netpol-commands.test.ts runs these commands).
  */
 const phpConnect = (host: string, port: number) => ['php', '-r', `exit(@fsockopen("${host}", ${port}, $errno, $error, 5) ? 0 : 1);`];
-const wgetHealth = (host: string, port: number) => ['wget', '-q', '-T', '5', '-O', '/dev/null', `http://${host}:${port}/health`];
+const wgetPing = (host: string, port: number) => ['timeout', '10', 'wget', '-q', '-O', '/dev/null', `http://${host}:${port}/ping`];
 export const CLIENT_CONNECT: Readonly<Record<string, ConnectCommand>> = {
-  wordpress: phpConnect, phpmyadmin: phpConnect, grafana: wgetHealth, telegraf: wgetHealth,
+  wordpress: phpConnect, phpmyadmin: phpConnect, grafana: wgetPing, telegraf: wgetPing,
 };
 
 /** Every check, in the order a person would read them; the disruptive ones (S10, S11) last. */
