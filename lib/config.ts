@@ -263,6 +263,26 @@ function merge(base: unknown, override: unknown, path: string): unknown {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/**
+ * The accounts and groups that already exist in our Alpine 3.22 images (B11). The nginx and ftps
+ * entrypoints create the SSH and FTPS user with busybox `adduser NAME`, which fails ("group 'NAME'
+ * in use") for the name of an existing group, and a name equal to a system user would silently put
+ * the password on that account. From Alpine's aports at the "release 3.22.0" commit:
+ * main/alpine-baselayout `passwd` and `group`, and the pre-install scripts of the packages our
+ * images install (nginx, mariadb: mysql, vsftpd: vsftp, grafana, telegraf); our InfluxDB image
+ * adds influxdb.
+ */
+export const IMAGE_ACCOUNT_NAMES: readonly string[] = [
+  // alpine-baselayout passwd
+  'root', 'bin', 'daemon', 'adm', 'lp', 'sync', 'shutdown', 'halt', 'mail', 'news', 'uucp', 'cron', 'ftp', 'sshd', 'games',
+  'guest', 'nobody',
+  // alpine-baselayout group (the names that are not also users)
+  'sys', 'tty', 'disk', 'kmem', 'wheel', 'floppy', 'audio', 'cdrom', 'dialout', 'input', 'tape', 'video', 'netdev', 'kvm',
+  'shadow', 'www-data', 'users', 'ping', 'utmp', 'nogroup', 'abuild',
+  // packages' pre-install scripts, and our InfluxDB image
+  'nginx', 'mysql', 'vsftp', 'grafana', 'telegraf', 'influxdb',
+];
 const WORDPRESS_LOGIN = /^[a-z0-9_.@-]{1,60}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -327,8 +347,10 @@ function validateStackConfig(config: StackConfig): void {
     seen.set(port, field);
   }
 
+  const notAnImageAccount = 'not the name of an account or group the Alpine images already have (root, daemon, ftp, sshd, nobody, nginx, users, www-data, wheel…)';
   if (!POSIX_USER.test(config.ftps.user)) fail('ftps.user', config.ftps.user, 'a POSIX user name (lower-case letter or "_", then letters, digits, "_" or "-", at most 32)');
-  if (!POSIX_USER.test(config.ssh.user) || config.ssh.user === 'root') fail('ssh.user', config.ssh.user, 'a POSIX user name other than root');
+  if (IMAGE_ACCOUNT_NAMES.includes(config.ftps.user)) fail('ftps.user', config.ftps.user, `a POSIX user name ${notAnImageAccount}`);
+  if (!POSIX_USER.test(config.ssh.user) || IMAGE_ACCOUNT_NAMES.includes(config.ssh.user)) fail('ssh.user', config.ssh.user, `a POSIX user name ${notAnImageAccount}`);
 
   if (!REGISTRY.test(config.images.registry)) fail('images.registry', config.images.registry, 'empty, or a registry path ending in "/" (e.g. "registry.example.com/ft/")');
   const tags: Array<[string, unknown]> = [['images.tag', config.images.tag], ...Object.entries(config.images.tags).map(([service, tag]): [string, unknown] => [`images.tags.${service}`, tag])];

@@ -30,6 +30,8 @@ export class Grafana extends StackService {
       ports: [{ name: 'http', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port }],
       env: { GRAFANA_ADMIN_USER: config.grafana.adminUser },
       secrets: [secrets.grafanaAdmin, secrets.influxdbRead],
+      // Grafana reads both itself ($__file{} in grafana.ini and the datasource), as user grafana.
+      daemonReadSecrets: [secrets.grafanaAdmin, secrets.influxdbRead],
       configFolders: {
         datasources: {
           path: `${PROVISIONING}/datasources`,

@@ -18,6 +18,8 @@ export class PhpMyAdmin extends StackService {
       ports: [{ name: 'https', containerPort: 5000, servicePort: publicEndpoints(config).phpmyadmin.port }],
       env: { PMA_HOST: mysql.host, PMA_PORT: mysql.port },
       secrets: [secrets.tls, secrets.phpMyAdmin],
+      // config.inc.php reads it in php-fpm's workers.
+      daemonReadSecrets: [secrets.phpMyAdmin],
       // nginx and php-fpm both answer, without depending on the database being up.
       liveness: { kind: 'http', path: '/healthz.php', port: 5000, scheme: 'HTTPS' },
       replicas: config.replicas.phpmyadmin,

@@ -87,6 +87,13 @@ interface CommonProps {
   readonly secrets?: readonly SecretSpec[];
   /** Secrets that may be absent (the image then falls back, e.g. generates a key). @default [] */
   readonly optionalSecrets?: readonly SecretSpec[];
+  /**
+   * Of `secrets`, those the service's unprivileged daemon reads itself (php-fpm's pool user,
+   * Grafana): mounted 0444. @default [] — every other Secret is mounted 0400, for root only: the
+   * entrypoints and the TLS servers' masters run as root, and no login user (the nginx container's
+   * SSH user) nor a worker may read them (B11).
+   */
+  readonly daemonReadSecrets?: readonly SecretSpec[];
   /** ConfigMaps this construct makes and mounts, by the suffix of their name (`<service>-<key>`). @default {} */
   readonly configFolders?: Readonly<Record<string, ConfigFolder>>;
   readonly liveness: HealthCheck;
@@ -243,8 +250,12 @@ export class StackService extends Construct {
       readiness: toProbe(readiness, { periodSeconds: Duration.seconds(5), failureThreshold: 3 }),
     });
 
-    for (const secret of props.secrets ?? []) this.mountSecret(secret, false);
-    for (const secret of props.optionalSecrets ?? []) this.mountSecret(secret, true);
+    const daemonRead = new Set(props.daemonReadSecrets ?? []);
+    for (const secret of daemonRead) {
+      if (!(props.secrets ?? []).includes(secret)) throw new Error(`${props.name}: daemonReadSecrets names ${secret.name}, which is not in secrets`);
+    }
+    for (const secret of props.secrets ?? []) this.mountSecret(secret, false, daemonRead.has(secret) ? 0o444 : 0o400);
+    for (const secret of props.optionalSecrets ?? []) this.mountSecret(secret, true, 0o400);
     for (const { path, configMap } of configMaps) {
       const configVolume = kplus.Volume.fromConfigMap(this, `Config${configMap.name}`, configMap, { name: configMap.name });
       this.container.mount(path, configVolume, { readOnly: true });
@@ -311,12 +322,10 @@ export class StackService extends Construct {
     return this.clients;
   }
 
-  private mountSecret(secret: SecretSpec, optional: boolean): void {
+  private mountSecret(secret: SecretSpec, optional: boolean, mode: number): void {
     const volume = kplus.Volume.fromSecret(this, `Secret${secret.name}`, kplus.Secret.fromSecretName(this, `Ref${secret.name}`, secret.name), {
       name: `secret-${secret.name}`,
-      // Read-only for every user of the container: entrypoints drop to the service's own user,
-      // which may read its secret itself (e.g. Grafana's $__file{} provisioning).
-      defaultMode: 0o444,
+      defaultMode: mode,
       optional,
     });
     this.container.mount(secretMountPath(secret), volume, { readOnly: true });

@@ -29,6 +29,8 @@ export class WordPress extends StackService {
         WORDPRESS_USERS: config.wordpress.users.map((user) => `${user.login}:${user.role}:${user.email}`).join(' '),
       },
       secrets: [secrets.tls, secrets.mysqlWordPress, secrets.wordpressUsers, secrets.wordpressKeys],
+      // wp-config.php reads them in php-fpm's workers; the users' passwords only install.php (root).
+      daemonReadSecrets: [secrets.mysqlWordPress, secrets.wordpressKeys],
       volume: dataVolume(config, 'wordpress', '/var/www/wordpress/wp-content/uploads'),
       liveness: { kind: 'http', path: '/healthz.php', port: 5050, scheme: 'HTTPS' },
       // The first boot waits for MySQL's own first boot, then installs the site.

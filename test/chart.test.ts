@@ -204,6 +204,24 @@ describe('K2 credentials live in Secrets only', () => {
     }
   });
 
+  test('B11 every Secret is mounted 0400 (root only), except those an unprivileged daemon reads itself (0444)', () => {
+    const modes = Object.fromEntries(workloads(objects).map((w) => [w.metadata.name,
+      Object.fromEntries((w.spec.template.spec.volumes ?? []).filter((v: Manifest) => v.secret).map((v: Manifest) => [v.secret.secretName, v.secret.defaultMode.toString(8)]))]));
+    expect(modes).toEqual({
+      // The SSH user logs in here: nothing is readable but by root.
+      nginx: { 'tls': '400', 'ssh-user': '400', 'ssh-host-keys': '400' },
+      // php-fpm's workers read the database password, the salts and the blowfish secret.
+      wordpress: { 'tls': '400', 'mysql-wordpress': '444', 'wordpress-users': '400', 'wordpress-keys': '444' },
+      phpmyadmin: { 'tls': '400', 'phpmyadmin': '444' },
+      mysql: { 'mysql-root': '400', 'mysql-wordpress': '400' },
+      ftps: { 'tls': '400', 'ftps-user': '400' },
+      influxdb: { 'influxdb-admin': '400', 'influxdb-telegraf': '400', 'influxdb-grafana': '400' },
+      // Grafana reads its secrets itself, as user grafana.
+      grafana: { 'grafana-admin': '444', 'influxdb-grafana': '444' },
+      telegraf: {},
+    });
+  });
+
   test('K2 only the SSH host key may be absent (the image then generates one)', () => {
     const optional = workloads(objects).flatMap((w) => (w.spec.template.spec.volumes ?? []).filter((v: Manifest) => v.secret?.optional).map((v: Manifest) => v.secret.secretName));
     expect(optional).toEqual(['ssh-host-keys']);

@@ -16,12 +16,16 @@ FTPS_EMPTY_DIR="${FTPS_EMPTY_DIR:-/usr/share/empty}"
 # Where the image keeps its templates (ftps/ below it).
 FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+# TLS_CIPHERS: the stack's one TLS policy.
+# shellcheck source=../common/tls-policy.sh
+. "$FT_SHARE/common/tls-policy.sh"
 
 log() { echo "ftps-entrypoint: $*" >&2; }
 fail() { log "$*"; exit 1; }
 
 read-secret tls/tls.crt tls/tls.key >/dev/null
 password="$(read-secret ftps-user/password)"
+check-login-name FTPS_USER "$FTPS_USER"
 
 is_port() {
   case "$1" in
@@ -55,8 +59,10 @@ chown -R "$FTPS_USER" "$FTPS_HOME"
 
 printf '%s\n' "$FTPS_USER" > "$FTPS_CONF_DIR/user_list"
 # render-template reads the @NAME@ values from the environment.
-export FTPS_PORT FTPS_LISTEN_ADDRESS FTPS_CONF_DIR FTPS_EMPTY_DIR FTPS_PASV_ADDRESS FTPS_PASV_MIN_PORT FTPS_PASV_MAX_PORT
+export TLS_CIPHERS FTPS_PORT FTPS_LISTEN_ADDRESS FTPS_CONF_DIR FTPS_EMPTY_DIR FTPS_PASV_ADDRESS FTPS_PASV_MIN_PORT FTPS_PASV_MAX_PORT
 render-template "$FT_SHARE/ftps/vsftpd.conf.template" "$FTPS_CONF_DIR/vsftpd.conf"
+render-template "$FT_SHARE/ftps/openssl.cnf.template" "$FTPS_CONF_DIR/openssl.cnf"
+export OPENSSL_CONF="$FTPS_CONF_DIR/openssl.cnf"
 
 log "user $FTPS_USER, passive ports $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT advertised at $FTPS_PASV_ADDRESS"
 exec vsftpd "$FTPS_CONF_DIR/vsftpd.conf"

@@ -22,14 +22,14 @@ SSHD_DIR="${SSHD_DIR:-/etc/ssh}"
 WWW_ROOT="${WWW_ROOT:-/var/www/ft-services}"
 # Where the image keeps its templates: common/ (shared) and nginx/ (ours).
 FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
+# TLS_CIPHERS (exported): the stack's one TLS policy, for tls.conf.
+# shellcheck source=../common/tls-policy.sh
+. "$FT_SHARE/common/tls-policy.sh"
 
 log() { echo "nginx-entrypoint: $*" >&2; }
 fail() { log "$*"; exit 1; }
 
-case "$SSH_USER" in
-  root) fail "SSH_USER must not be root (root login is refused)" ;;
-  '' | [!a-z_]* | *[!a-z0-9_-]*) fail "SSH_USER '$SSH_USER' is not a valid user name" ;;
-esac
+check-login-name SSH_USER "$SSH_USER"
 # The redirects keep the host the client asked for and add what the chart's public URLs have after
 # the host: nothing on the default port, else `:PORT` (lib/endpoints.ts builds both).
 port_suffix() {

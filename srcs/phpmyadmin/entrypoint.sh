@@ -22,6 +22,9 @@ PHP_FPM_USER="${PHP_FPM_USER:-nobody}"
 HEALTHZ_PHP="${HEALTHZ_PHP:-/var/www/healthz/healthz.php}"
 # Where the image keeps its templates and PHP helpers: common/ (shared) and phpmyadmin/ (ours).
 FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
+# TLS_CIPHERS (exported): the stack's one TLS policy, for tls.conf.
+# shellcheck source=../common/tls-policy.sh
+. "$FT_SHARE/common/tls-policy.sh"
 
 log() { echo "phpmyadmin-entrypoint: $*" >&2; }
 fail() { log "$*"; exit 1; }

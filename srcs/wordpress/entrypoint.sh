@@ -19,6 +19,9 @@ export PHP_FPM_LISTEN="${PHP_FPM_LISTEN:-127.0.0.1:9000}"
 export HEALTHZ_PHP="${HEALTHZ_PHP:-/var/www/healthz/healthz.php}"
 # Where the image keeps its templates and PHP helpers: common/ (shared) and wordpress/ (ours).
 export FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
+# TLS_CIPHERS (exported): the stack's one TLS policy, for tls.conf.
+# shellcheck source=../common/tls-policy.sh
+. "$FT_SHARE/common/tls-policy.sh"
 
 log() { echo "wordpress-entrypoint: $*" >&2; }
 

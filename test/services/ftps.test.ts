@@ -6,51 +6,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { connectFtps, downloadText, passiveReply, probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer, uploadText } from '../../lib/probes/ftps';
-import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './support/harness';
+import { randomSecret, startServer, stopAll } from './support/harness';
+import { Ftps, FTPS_ENTRYPOINT, ftpsEnv, ftpsHealthcheck, FtpsSetup, FTPS_USER as USER, prepareFtps, startFtps as start } from './support/ftps';
 
-/** A local account is what vsftpd logs in (through PAM); the image's entrypoint creates it with
- * BusyBox adduser, which Debian does not have, so the test creates it the Debian way. */
-const USER = 'ftpstest';
-
-interface Ftps {
-  readonly server: Server;
-  readonly env: Record<string, string>;
-  readonly port: number;
-}
-
-let dir: string;
-let secrets: string;
+let setup: FtpsSetup;
 let password: string;
-
-function healthcheck(port: number): number | null {
-  return spawnSync('sh', [path.join(SRCS, 'ftps', 'healthcheck.sh')], { env: { ...process.env, FTPS_PORT: String(port) }, timeout: 15000 }).status;
-}
-
-async function startFtps(name: string, pasvAddress = '127.0.0.1'): Promise<Ftps> {
-  const port = await freePort();
-  const pasvMin = await freePort();
-  const env = {
-    FTPS_USER: USER,
-    FTPS_PASV_ADDRESS: pasvAddress,
-    // A small range next to a free port: enough for these tests, each connection takes one.
-    FTPS_PASV_MIN_PORT: String(pasvMin),
-    FTPS_PASV_MAX_PORT: String(pasvMin + 3),
-    FTPS_PORT: String(port),
-    FTPS_LISTEN_ADDRESS: '127.0.0.1',
-    FTPS_HOME: path.join(dir, 'home'),
-    FTPS_CONF_DIR: path.join(dir, name, 'conf'),
-    FTPS_EMPTY_DIR: path.join(dir, 'empty'),
-    FT_SHARE: SRCS,
-    SECRETS_DIR: secrets,
-    PATH: IMAGE_PATH,
-  };
-  const server = startServer({ name, command: 'sh', args: [path.join(SRCS, 'ftps', 'entrypoint.sh')], env, logFile: path.join(dir, `${name}.log`) });
-  await waitFor(`${name} healthcheck`, () => {
-    if (!server.running) throw new Error(`${name} exited:\n${server.log()}`);
-    return healthcheck(port) === 0;
-  }, 20000).catch((error: Error) => { throw new Error(`${error.message}\n${server.log()}`); });
-  return { server, env, port };
-}
+const healthcheck = ftpsHealthcheck;
+const startFtps = (name: string, pasvAddress?: string) => start(setup, name, pasvAddress);
 
 function endpoint(ftps: Ftps): { host: string; port: number } {
   return { host: '127.0.0.1', port: ftps.port };
@@ -59,19 +21,8 @@ function endpoint(ftps: Ftps): { host: string; port: number } {
 let ftps: Ftps;
 
 beforeAll(async () => {
-  for (const command of ['vsftpd', 'openssl', 'useradd', 'usermod']) {
-    if (!haveCommand(command)) throw new Error(`${command} not found: install vsftpd and openssl (.ci/install-host-packages)`);
-  }
-  dir = scratchDir('ftps');
-  password = randomSecret();
-  secrets = writeSecrets(path.join(dir, 'secrets'), { 'ftps-user': { password } });
-  makeTlsPair(path.join(secrets, 'tls'));
-  const home = path.join(dir, 'home');
-  const exists = spawnSync('id', [USER]).status === 0;
-  const account = spawnSync(exists ? 'usermod' : 'useradd', exists ? ['-d', home, USER] : ['-M', '-d', home, '-s', '/usr/sbin/nologin', USER], { encoding: 'utf8' });
-  if (account.status !== 0) throw new Error(`cannot prepare user ${USER}: ${account.stderr}`);
-  // Our PAM service file, where the image installs it (PAM reads services from /etc/pam.d only).
-  fs.copyFileSync(path.join(SRCS, 'ftps', 'pam-ft-services-ftps'), '/etc/pam.d/ft-services-ftps');
+  setup = prepareFtps();
+  password = setup.password;
   ftps = await startFtps('vsftpd');
 });
 
@@ -135,5 +86,16 @@ test('S8 files survive a restart of vsftpd; the healthcheck fails while it is do
   } finally {
     after.close();
   }
-  expect(fs.statSync(path.join(dir, 'home', 'kept.txt')).uid).toBe(Number(spawnSync('id', ['-u', USER], { encoding: 'utf8' }).stdout.trim()));
+  expect(fs.statSync(path.join(setup.dir, 'home', 'kept.txt')).uid).toBe(Number(spawnSync('id', ['-u', USER], { encoding: 'utf8' }).stdout.trim()));
+});
+
+test.each([
+  // Debian's vsftpd package creates the system user ftp, as Alpine's baselayout has it (uid 21).
+  ['ftp', 'is a system account of this image \\(uid \\d+\\)'],
+  ['users', 'is the name of a group of this image'],
+])('B11 FTPS_USER=%s (an account or group of the image) stops the entrypoint with a clear message', async (name, reason) => {
+  const env = await ftpsEnv(setup, `user-${name}`);
+  const server = startServer({ name: `ftps-${name}`, command: 'sh', args: [FTPS_ENTRYPOINT], env: { ...env, FTPS_USER: name }, logFile: path.join(setup.dir, `user-${name}.log`) });
+  expect(await server.waitForExit(15000)).toBe(1);
+  expect(server.log()).toMatch(new RegExp(`^check-login-name: FTPS_USER '${name}' ${reason}; choose another name\n$`));
 });

@@ -10,9 +10,10 @@ import * as https from 'https';
 import * as path from 'path';
 import { httpRedirect, httpRequest, httpsPage, tlsHandshake } from '../../lib/probes/http';
 import { ProbeResult } from '../../lib/probes/probe';
+import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
-import { crash, freePort, makeTlsPair, run, scratchDir, stopAll, waitFor } from './support/harness';
-import { childPids, createSshUser, NginxContainer, nginxHealthcheck, removeUser, startNginxContainer } from './support/nginx';
+import { crash, freePort, makeTlsPair, run, scratchDir, startServer, stopAll, waitFor } from './support/harness';
+import { childPids, createSshUser, NGINX_ENTRYPOINT, NginxContainer, nginxHealthcheck, removeUser, startNginxContainer } from './support/nginx';
 
 function expectOk(result: ProbeResult): void {
   expect({ ok: result.ok, title: result.title, detail: result.detail }).toEqual({ ok: true, title: result.title, detail: result.detail });
@@ -110,6 +111,41 @@ test('S7 ssh logs in as SSH_USER with the password from the ssh-user Secret', as
 test('S7 ssh refuses a wrong password and refuses root', async () => {
   expectOk(await sshLoginRefused('S7', '127.0.0.1', nginx.sshPort, nginx.sshUser, `${nginx.sshPassword}x`));
   expectOk(await sshLoginRefused('S7', '127.0.0.1', nginx.sshPort, 'root', nginx.sshPassword));
+});
+
+/** What the SSH user gets when it downloads `file` over sftp: its content, or the server's refusal. */
+function sftpDownload(container: NginxContainer, file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client.on('ready', () => client.sftp((error, sftp) => {
+      if (error) { client.end(); reject(error); return; }
+      sftp.readFile(file, (readError, data) => {
+        client.end();
+        resolve(readError ? `refused: ${readError.message}` : data.toString('utf8'));
+      });
+    }));
+    client.on('error', reject);
+    client.connect({ host: '127.0.0.1', port: container.sshPort, username: container.sshUser, password: container.sshPassword, agent: undefined, tryKeyboard: false });
+  });
+}
+
+test('B11 the SSH user sees the secrets folder but can read no file in it (shell and sftp), while nginx serves TLS with them', async () => {
+  const secrets = path.join(nginx.dir, 'secrets');
+  const listing = await sshRun('127.0.0.1', nginx.sshPort, nginx.sshUser, nginx.sshPassword,
+    `for f in $(find '${secrets}' -type f | sort); do if cat "$f" >/dev/null 2>&1; then echo "readable $f"; else echo "unreadable $f"; fi; done`);
+  expect(listing.stdout.trim().split('\n')).toEqual(['ssh-user/password', 'tls/tls.crt', 'tls/tls.key'].map((file) => `unreadable ${secrets}/${file}`));
+  expect(await sftpDownload(nginx, `${secrets}/tls/tls.key`)).toMatch(/^refused: Permission denied/);
+  expect(await sftpDownload(nginx, `${secrets}/ssh-user/password`)).toMatch(/^refused: Permission denied/);
+  expectOk(await tlsHandshake('S7', '127.0.0.1', nginx.httpsPort, { ca: nginx.cert }));
+});
+
+test.each([
+  ['daemon', 'is a system account of this image (uid 1)'],
+  ['users', 'is the name of a group of this image'],
+])('B11 SSH_USER=%s (an account or group of the image) stops the entrypoint with a clear message', async (name, reason) => {
+  const server = startServer({ name: `nginx-${name}`, command: 'sh', args: [NGINX_ENTRYPOINT], env: { ...nginx.env, SSH_USER: name }, logFile: path.join(nginx.dir, `user-${name}.log`) });
+  expect(await server.waitForExit(15000)).toBe(1);
+  expect(server.log()).toBe(`check-login-name: SSH_USER '${name}' ${reason}; choose another name\n`);
 });
 
 test('K1 healthcheck passes while nginx answers https and sshd greets', () => {

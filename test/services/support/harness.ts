@@ -229,15 +229,25 @@ export function makeTlsPair(dir: string): { cert: string; key: string } {
   const key = path.join(dir, 'tls.key');
   run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
     '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
-  fs.chmodSync(key, 0o644);
+  // As the chart mounts the tls Secret (B11): for root only.
+  fs.chmodSync(key, 0o400);
+  fs.chmodSync(cert, 0o400);
   return { cert, key };
 }
 
-/** Writes Secret-like files (`<dir>/<secret>/<key>`), as the chart mounts them at /run/secrets. */
-export function writeSecrets(dir: string, secrets: Readonly<Record<string, Readonly<Record<string, string>>>>): string {
+/**
+ * Writes Secret-like files (`<dir>/<secret>/<key>`), as the chart mounts them at /run/secrets:
+ * owned by root, mode 0400, or 0444 for a Secret an unprivileged daemon reads (B11, the chart's
+ * `daemonReadSecrets`).
+ */
+export function writeSecrets(dir: string, secrets: Readonly<Record<string, Readonly<Record<string, string>>>>, mode = 0o400): string {
   for (const [secret, keys] of Object.entries(secrets)) {
     fs.mkdirSync(path.join(dir, secret), { recursive: true });
-    for (const [key, value] of Object.entries(keys)) fs.writeFileSync(path.join(dir, secret, key), value);
+    for (const [key, value] of Object.entries(keys)) {
+      const file = path.join(dir, secret, key);
+      fs.writeFileSync(file, value);
+      fs.chmodSync(file, mode);
+    }
   }
   return dir;
 }

@@ -87,10 +87,10 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     { login: 'reader', role: 'subscriber', email: 'reader@example.test', password: randomSecret() },
   ];
   const secrets = writeSecrets(path.join(dir, 'secrets'), {
-    'mysql-wordpress': { password: db.password },
-    'wordpress-keys': { salt: randomSecret(32) },
     'wordpress-users': Object.fromEntries(users.map((user) => [user.login, user.password])),
   });
+  // Read by php-fpm's workers (lib/wordpress.ts daemonReadSecrets).
+  writeSecrets(secrets, { 'mysql-wordpress': { password: db.password }, 'wordpress-keys': { salt: randomSecret(32) } }, 0o444);
   makeTlsPair(path.join(secrets, 'tls'));
 
   const port = await freePort();

@@ -1,0 +1,80 @@
+/**
+ * The ftps image's entrypoint, vsftpd.conf and healthcheck (srcs/ftps/) run by Debian's vsftpd on
+ * loopback (B5). A local account is what vsftpd logs in (through PAM); the image's entrypoint
+ * creates it with BusyBox adduser, which Debian does not have, so the test creates it the Debian way.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+
+export const FTPS_USER = 'ftpstest';
+export const FTPS_ENTRYPOINT = path.join(SRCS, 'ftps', 'entrypoint.sh');
+
+/** A scratch folder with the ftps-user and tls Secrets, and the host account, for one test file. */
+export interface FtpsSetup {
+  readonly dir: string;
+  readonly secrets: string;
+  readonly password: string;
+}
+
+export interface Ftps {
+  readonly server: Server;
+  readonly env: Record<string, string>;
+  readonly port: number;
+}
+
+export function ftpsHealthcheck(port: number): number | null {
+  return spawnSync('sh', [path.join(SRCS, 'ftps', 'healthcheck.sh')], { env: { ...process.env, FTPS_PORT: String(port) }, timeout: 15000 }).status;
+}
+
+/** Prepares the Secrets, the host account and our PAM service file (vsftpd runs nothing yet). */
+export function prepareFtps(name = 'ftps'): FtpsSetup {
+  for (const command of ['vsftpd', 'openssl', 'useradd', 'usermod']) {
+    if (!haveCommand(command)) throw new Error(`${command} not found: install vsftpd and openssl (.ci/install-host-packages)`);
+  }
+  const dir = scratchDir(name);
+  const password = randomSecret();
+  const secrets = writeSecrets(path.join(dir, 'secrets'), { 'ftps-user': { password } });
+  makeTlsPair(path.join(secrets, 'tls'));
+  const home = path.join(dir, 'home');
+  const exists = spawnSync('id', [FTPS_USER]).status === 0;
+  const account = spawnSync(exists ? 'usermod' : 'useradd', exists ? ['-d', home, FTPS_USER] : ['-M', '-d', home, '-s', '/usr/sbin/nologin', FTPS_USER], { encoding: 'utf8' });
+  if (account.status !== 0) throw new Error(`cannot prepare user ${FTPS_USER}: ${account.stderr}`);
+  // Our PAM service file, where the image installs it (PAM reads services from /etc/pam.d only).
+  fs.copyFileSync(path.join(SRCS, 'ftps', 'pam-ft-services-ftps'), '/etc/pam.d/ft-services-ftps');
+  return { dir, secrets, password };
+}
+
+/** The container's environment for `setup` (the chart's env plus the scratch overrides). */
+export async function ftpsEnv(setup: FtpsSetup, name: string, pasvAddress = '127.0.0.1'): Promise<Record<string, string>> {
+  const port = await freePort();
+  const pasvMin = await freePort();
+  return {
+    FTPS_USER,
+    FTPS_PASV_ADDRESS: pasvAddress,
+    // A small range next to a free port: enough for these tests, each connection takes one.
+    FTPS_PASV_MIN_PORT: String(pasvMin),
+    FTPS_PASV_MAX_PORT: String(pasvMin + 3),
+    FTPS_PORT: String(port),
+    FTPS_LISTEN_ADDRESS: '127.0.0.1',
+    FTPS_HOME: path.join(setup.dir, 'home'),
+    FTPS_CONF_DIR: path.join(setup.dir, name, 'conf'),
+    FTPS_EMPTY_DIR: path.join(setup.dir, 'empty'),
+    FT_SHARE: SRCS,
+    SECRETS_DIR: setup.secrets,
+    PATH: IMAGE_PATH,
+  };
+}
+
+/** Starts the entrypoint and waits until the healthcheck passes. */
+export async function startFtps(setup: FtpsSetup, name: string, pasvAddress = '127.0.0.1'): Promise<Ftps> {
+  const env = await ftpsEnv(setup, name, pasvAddress);
+  const port = Number(env.FTPS_PORT);
+  const server = startServer({ name, command: 'sh', args: [FTPS_ENTRYPOINT], env, logFile: path.join(setup.dir, `${name}.log`) });
+  await waitFor(`${name} healthcheck`, () => {
+    if (!server.running) throw new Error(`${name} exited:\n${server.log()}`);
+    return ftpsHealthcheck(port) === 0;
+  }, 20000).catch((error: Error) => { throw new Error(`${error.message}\n${server.log()}`); });
+  return { server, env, port };
+}
