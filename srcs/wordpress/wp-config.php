@@ -2,7 +2,8 @@
 /**
  * ft_services WordPress configuration. Nothing site-specific is baked in: database settings come
  * from the environment the chart sets, the password and the key material from mounted Secrets
- * (K2), and the site's address from the request itself (pitfall 5: the load-balancer IP may change).
+ * (K2), and the site's address from WORDPRESS_URL, the stack's configured public address (a new
+ * load-balancer IP is a new value there, never a database change: pitfall 5).
  */
 
 require_once (getenv('FT_SHARE') ?: '/usr/local/share/ft-services') . '/common/read-secret.php';
@@ -36,18 +37,11 @@ foreach (['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY',
 }
 unset($ft_services_salt, $ft_services_name);
 
-// The site lives wherever it was reached: https://<host>:<port> of the request, so a new
-// load-balancer IP needs no database change. The Host header is checked to be a plain host[:port].
-$ft_services_https = (isset($_SERVER['HTTPS']) && $_SERVER['HTTPS'] !== '' && $_SERVER['HTTPS'] !== 'off')
-    || (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https');
-if ($ft_services_https) {
-    $_SERVER['HTTPS'] = 'on';
-}
-if (isset($_SERVER['HTTP_HOST']) && preg_match('/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/', $_SERVER['HTTP_HOST'])) {
-    define('WP_HOME', ($ft_services_https ? 'https' : 'http') . '://' . $_SERVER['HTTP_HOST']);
-    define('WP_SITEURL', WP_HOME);
-}
-unset($ft_services_https);
+// Every link, redirect and mail names the stack's public address (B11), never the request's Host
+// header, which any client chooses (`Host: evil.example` would otherwise poison links and
+// password-reset mails).
+define('WP_HOME', rtrim(ft_services_env('WORDPRESS_URL'), '/'));
+define('WP_SITEURL', WP_HOME);
 
 define('FORCE_SSL_ADMIN', true);
 // The image is the unit of deployment: no self-updates, no editing PHP from the dashboard, and no

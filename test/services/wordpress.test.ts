@@ -6,6 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
 import { crash, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
 import { mysqlQuery } from './support/mysql';
@@ -56,16 +57,6 @@ test('S5 a wrong password is refused', async () => {
   await expect(wordpressLogin(site.baseUrl, site.users[1].login, `${site.users[1].password}x`)).rejects.toThrow(/refused/);
 });
 
-test('S5 links follow the address the site is reached at, not a fixed IP (pitfall 5)', async () => {
-  const viaName = await fetchInsecure(`${site.baseUrl}/`, { host: `localhost:${site.port}` });
-  expect(viaName.status).toBe(200);
-  expect(viaName.body).toContain(`https://localhost:${site.port}/`);
-  expect(viaName.body).not.toContain(`127.0.0.1:${site.port}`);
-  const login = await fetchInsecure(`${site.baseUrl}/wp-admin/`, { host: `localhost:${site.port}` });
-  expect(login.status).toBe(302);
-  expect(login.location).toMatch(new RegExp(`^https://localhost:${site.port}/wp-login\\.php`));
-});
-
 test('K1 /healthz.php answers 200 through nginx and php-fpm', async () => {
   const reply = await fetchInsecure(`${site.baseUrl}/healthz.php`);
   expect(reply).toMatchObject({ status: 200, body: 'ok\n' });
@@ -74,6 +65,79 @@ test('K1 /healthz.php answers 200 through nginx and php-fpm', async () => {
 test('K2 wp-config.php is never served', async () => {
   const reply = await fetchInsecure(`${site.baseUrl}/wp-config.php`);
   expect(reply.status).toBe(403);
+});
+
+describe('B11 WordPress gives away nothing to anonymous clients', () => {
+  const get = (pathAndQuery: string, headers: Record<string, string> = {}) => httpRequest(`${site.baseUrl}${pathAndQuery}`, { insecure: true, headers });
+  const logins = () => site.users.map((user) => user.login);
+  /** The logins `body` gives away: in an author link, a REST user object, or as a page's text. */
+  const namesNoUser = (body: string) => logins().filter((login) =>
+    [`/author/${login}`, `"slug":"${login}"`, `"name":"${login}"`, `>${login}<`].some((leak) => body.includes(leak)));
+
+  /** The error box wp-login.php shows after posting `form` (login or lost password). */
+  async function loginError(action: string, form: Record<string, string>): Promise<string> {
+    const reply = await httpRequest(`${site.baseUrl}/wp-login.php${action}`, {
+      insecure: true, method: 'POST', body: new URLSearchParams(form).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'wordpress_test_cookie=WP%20Cookie%20check' },
+    });
+    const box = /<div id="login_error"[^>]*>([\s\S]*?)<\/div>/.exec(reply.body);
+    return box ? box[1].replace(/<[^>]+>/g, '').trim() : `no error box (HTTP ${reply.status})`;
+  }
+
+  test('B11 /?author=N is not found: no redirect to /author/<login>/, no name', async () => {
+    for (let id = 1; id <= site.users.length; id++) {
+      const reply = await get(`/?author=${id}`);
+      expect({ id, status: reply.status, location: reply.headers.location, names: namesNoUser(reply.body) }).toEqual({ id, status: 404, location: undefined, names: [] });
+    }
+  });
+
+  test('B11 the REST API lists no user to an anonymous client (/wp/v2/users, also through ?rest_route=)', async () => {
+    for (const route of ['/?rest_route=/wp/v2/users', '/?rest_route=/wp/v2/users/1', '/?rest_route=/wp/v2/users&search=chief']) {
+      const reply = await get(route);
+      expect({ route, status: reply.status, names: namesNoUser(reply.body) }).toEqual({ route, status: 404, names: [] });
+    }
+  });
+
+  test('B11 a failed login says the same for a known user with a wrong password and for an unknown user', async () => {
+    const known = await loginError('', { log: site.users[1].login, pwd: 'wrong password', 'wp-submit': 'Log In' });
+    const unknown = await loginError('', { log: 'no-such-user', pwd: 'wrong password', 'wp-submit': 'Log In' });
+    expect(known).toBe(unknown);
+    expect(known).toMatch(/wrong/);
+    expect(namesNoUser(known)).toEqual([]);
+  });
+
+  test('B11 the lost-password form says the same for a known and an unknown user', async () => {
+    const known = await loginError('?action=lostpassword', { user_login: site.users[1].login });
+    const unknown = await loginError('?action=lostpassword', { user_login: 'no-such-user' });
+    expect(known).toBe(unknown);
+    expect(known).not.toMatch(/^no error box/);
+  });
+
+  test('B11 XML-RPC is off', async () => {
+    const reply = await httpRequest(`${site.baseUrl}/xmlrpc.php`, { insecure: true, method: 'POST', body: '<?xml version="1.0"?><methodCall><methodName>system.listMethods</methodName></methodCall>' });
+    expect(reply.status).toBe(404);
+    expect((await get('/')).headers['x-pingback']).toBeUndefined();
+  });
+
+  test('B11 links and redirects come from WORDPRESS_URL, whatever Host the request names', async () => {
+    for (const page of ['/', '/?p=1', '/wp-login.php', '/wp-admin/']) {
+      const reply = await get(page, { host: 'evil.example' });
+      expect({ page, status: reply.status, location: reply.headers.location, body: reply.body.includes('evil.example') })
+        .toEqual({ page, status: 301, location: `${site.env.WORDPRESS_URL}${page}`, body: false });
+    }
+    const home = await get('/');
+    expect(home.body).toContain(`${site.env.WORDPRESS_URL}/`);
+  });
+
+  test('B11 no page tells the WordPress version: no generator tag, no ?ver=<version>, no readme.html', async () => {
+    const version = /\$wp_version = '([^']+)'/.exec(fs.readFileSync(path.join(site.env.WORDPRESS_ROOT, 'wp-includes', 'version.php'), 'utf8'))![1];
+    for (const page of ['/', '/wp-login.php', '/?feed=rss2']) {
+      const reply = await get(page);
+      const around = (pattern: RegExp) => new RegExp(`.{0,40}${pattern.source}.{0,40}`, 'i').exec(reply.body)?.[0] ?? null;
+      expect({ page, generator: around(/name=.generator|<generator>/), version: around(new RegExp(version.replace(/\./g, '\\.'))) }).toEqual({ page, generator: null, version: null });
+    }
+    expect((await get('/readme.html')).status).toBe(404);
+  });
 });
 
 test('S5 a second start installs nothing again and changes nothing', async () => {

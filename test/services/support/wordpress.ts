@@ -79,6 +79,8 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
   const root = path.join(dir, 'root');
   run('cp', ['-rL', DEBIAN_WORDPRESS, root]);
   fs.copyFileSync(path.join(SRCS, 'wordpress', 'wp-config.php'), path.join(root, 'wp-config.php'));
+  fs.mkdirSync(path.join(root, 'wp-content', 'mu-plugins'), { recursive: true });
+  fs.copyFileSync(path.join(SRCS, 'wordpress', 'ft-services-hardening.php'), path.join(root, 'wp-content', 'mu-plugins', 'ft-services-hardening.php'));
 
   const users: WordpressUser[] = [
     { login: 'chief', role: 'administrator', email: 'chief@example.test', password: randomSecret() },
