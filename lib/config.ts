@@ -68,7 +68,7 @@ export interface StackConfig {
     /** WordPress over HTTPS. @default 5050 */ readonly wordpress: number;
     /** phpMyAdmin over HTTPS. @default 5000 */ readonly phpmyadmin: number;
     /** FTPS control connection (explicit TLS). @default 21 */ readonly ftps: number;
-    /** Grafana over HTTP. @default 3000 */ readonly grafana: number;
+    /** Grafana over HTTPS. @default 3000 */ readonly grafana: number;
   };
   readonly ftps: {
     /** The FTPS login. @default 'ftpuser' */

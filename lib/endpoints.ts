@@ -67,6 +67,6 @@ export function publicEndpoints(config: StackConfig): PublicEndpoints {
     wordpress: endpoint('https', ports.wordpress),
     phpmyadmin: endpoint('https', ports.phpmyadmin),
     ftps: endpoint('ftp', ports.ftps),
-    grafana: endpoint('http', ports.grafana),
+    grafana: endpoint('https', ports.grafana),
   };
 }

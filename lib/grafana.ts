@@ -29,9 +29,10 @@ export class Grafana extends StackService {
       component: 'monitoring',
       ports: [{ name: 'http', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port }],
       env: { GRAFANA_ADMIN_USER: config.grafana.adminUser },
-      secrets: [secrets.grafanaAdmin, secrets.influxdbRead],
-      // Grafana reads both itself ($__file{} in grafana.ini and the datasource), as user grafana.
-      daemonReadSecrets: [secrets.grafanaAdmin, secrets.influxdbRead],
+      secrets: [secrets.grafanaAdmin, secrets.influxdbRead, secrets.tls],
+      // Grafana reads them itself ($__file{} for the admin and the datasource, its TLS key), as user
+      // grafana, the only process of the container.
+      daemonReadSecrets: [secrets.grafanaAdmin, secrets.influxdbRead, secrets.tls],
       configFolders: {
         datasources: {
           path: `${PROVISIONING}/datasources`,
@@ -41,7 +42,7 @@ export class Grafana extends StackService {
         dashboards: { path: DASHBOARDS_PATH, files: dashboardFiles({ namespace: config.namespace, services }) },
       },
       volume: dataVolume(config, 'grafana', '/var/lib/grafana'),
-      liveness: { kind: 'http', path: '/api/health', port: 3000, scheme: 'HTTP' },
+      liveness: { kind: 'http', path: '/api/health', port: 3000, scheme: 'HTTPS' },
       firstBootSeconds: 120,
     });
     influxdb.allowFrom(this);

@@ -36,7 +36,7 @@ const password = (key = 'password'): SecretKeySpec => ({ key, generate: 'passwor
 export function stackSecrets(config: StackConfig) {
   const opaque = (name: string, description: string, keys: readonly SecretKeySpec[]): SecretSpec => ({ name, type: 'Opaque', keys, description });
   return {
-    tls: { name: 'tls', type: 'kubernetes.io/tls', keys: [{ key: 'tls.crt', generate: 'tls' }, { key: 'tls.key', generate: 'tls' }], description: 'TLS certificate of the load-balancer IP (nginx, WordPress, phpMyAdmin, FTPS)' } as SecretSpec,
+    tls: { name: 'tls', type: 'kubernetes.io/tls', keys: [{ key: 'tls.crt', generate: 'tls' }, { key: 'tls.key', generate: 'tls' }], description: 'TLS certificate of the load-balancer IP (nginx, WordPress, phpMyAdmin, FTPS, Grafana)' } as SecretSpec,
     sshUser: opaque('ssh-user', `SSH login "${config.ssh.user}" into the nginx container`, [password()]),
     sshHostKeys: opaque('ssh-host-keys', 'SSH host key of the nginx container (kept across restarts)', [{ key: 'ssh_host_ed25519_key', generate: 'ssh-ed25519' }]),
     mysqlRoot: opaque('mysql-root', 'MySQL root (local to the mysql container only)', [password()]),

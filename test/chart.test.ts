@@ -169,7 +169,7 @@ describe('S11 K1 probes', () => {
     expect(checks).toEqual({
       nginx: 'healthcheck', mysql: 'healthcheck', ftps: 'healthcheck',
       wordpress: 'HTTPS 5050/healthz.php', phpmyadmin: 'HTTPS 5000/healthz.php',
-      grafana: 'HTTP 3000/api/health', influxdb: 'HTTP 8086/ping', telegraf: 'HTTP 8080/',
+      grafana: 'HTTPS 3000/api/health', influxdb: 'HTTP 8086/ping', telegraf: 'HTTP 8080/',
     });
   });
 
@@ -217,7 +217,7 @@ describe('K2 credentials live in Secrets only', () => {
       ftps: { 'tls': '400', 'ftps-user': '400' },
       influxdb: { 'influxdb-admin': '400', 'influxdb-telegraf': '400', 'influxdb-grafana': '400' },
       // Grafana reads its secrets itself, as user grafana.
-      grafana: { 'grafana-admin': '444', 'influxdb-grafana': '444' },
+      grafana: { 'grafana-admin': '444', 'influxdb-grafana': '444', 'tls': '444' },
       telegraf: {},
     });
   });

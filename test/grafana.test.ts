@@ -32,3 +32,14 @@ test('S9 Grafana installs no catalog plugin at start-up: [plugins] preinstall_di
   // for download from grafana.com at start-up.
   expect(ini.plugins?.preinstall_disabled).toBe('true');
 });
+
+test('B11 Grafana serves HTTPS on 3000 with the tls Secret, TLS 1.3 only', () => {
+  // Grafana conf/defaults.ini [server]: `protocol` (http, https, h2, socket), `cert_file`,
+  // `cert_key`, and `min_tls_version` ("Accepted values are: TLS1.2, TLS1.3"); GF_<SECTION>_<KEY>
+  // environment overrides (pkg/setting/setting.go). For protocol https, pkg/api/http_server.go
+  // offers a fixed TLS 1.2 list with TLS_RSA_* and *_CBC_* suites: hence TLS 1.3.
+  expect(ini.server).toMatchObject({ protocol: 'https', http_port: '3000', min_tls_version: 'TLS1.3' });
+  const entrypoint = fs.readFileSync(path.join(__dirname, '..', 'srcs', 'grafana', 'entrypoint.sh'), 'utf8');
+  expect(entrypoint).toContain('export GF_SERVER_CERT_FILE="$SECRETS_DIR/tls/tls.crt" GF_SERVER_CERT_KEY="$SECRETS_DIR/tls/tls.key"');
+  expect(entrypoint).toMatch(/read-secret [^\n]*tls\/tls\.crt tls\/tls\.key/);
+});

@@ -84,11 +84,11 @@ describe('B9 a changed Secret rolls exactly the pods that mount it', () => {
       .map((object) => [object.metadata.name, object.spec.template.metadata?.annotations ?? {}]));
   }
 
-  test('B9 a new certificate changes the pod templates of nginx, wordpress, phpmyadmin and ftps, and no other', () => {
+  test('B9 a new certificate changes the pod templates of nginx, wordpress, phpmyadmin, ftps and grafana, and no other', () => {
     const before = templateAnnotations(checksums);
     const after = templateAnnotations({ ...checksums, tls: 'ffffffffffffffff' });
     const changed = Object.keys(after).filter((workload) => JSON.stringify(after[workload]) !== JSON.stringify(before[workload]));
-    expect(changed.sort()).toEqual(['ftps', 'nginx', 'phpmyadmin', 'wordpress']);
+    expect(changed.sort()).toEqual(['ftps', 'grafana', 'nginx', 'phpmyadmin', 'wordpress']);
     expect(after.nginx[secretChecksumAnnotation('tls')]).toBe('ffffffffffffffff');
   });
 
@@ -96,7 +96,7 @@ describe('B9 a changed Secret rolls exactly the pods that mount it', () => {
     const annotations = templateAnnotations(checksums);
     expect(annotations.mysql).toMatchObject({ [secretChecksumAnnotation('mysql-root')]: checksums['mysql-root'], [secretChecksumAnnotation('mysql-wordpress')]: checksums['mysql-wordpress'] });
     expect(annotations.telegraf).toEqual({ [secretChecksumAnnotation('influxdb-telegraf')]: checksums['influxdb-telegraf'] });
-    expect(Object.keys(annotations.grafana).sort()).toEqual([secretChecksumAnnotation('grafana-admin'), secretChecksumAnnotation('influxdb-grafana')]);
+    expect(Object.keys(annotations.grafana).sort()).toEqual([secretChecksumAnnotation('grafana-admin'), secretChecksumAnnotation('influxdb-grafana'), secretChecksumAnnotation('tls')]);
   });
 
   test('B9 without checksums (dist/, the default) no annotation is added; a malformed one is refused', () => {

@@ -126,7 +126,7 @@ describe('S1 B9 B13 a first run, a refused run, and a second run on a running mi
   test('B9 every pod template carries the checksum of the Secrets it mounts, from .ft/config.json', () => {
     const setupConfig = JSON.parse(firstState['config.json']);
     expect(Object.keys(setupConfig.secretChecksums)).toContain('tls');
-    expect(firstManifests['ft-services.k8s.yaml'].match(new RegExp(`ft-services/checksum-secret-tls: ${setupConfig.secretChecksums.tls}`, 'g'))).toHaveLength(4);
+    expect(firstManifests['ft-services.k8s.yaml'].match(new RegExp(`ft-services/checksum-secret-tls: ${setupConfig.secretChecksums.tls}`, 'g'))).toHaveLength(5);
   });
 
   test('S2 B9 the eight images are built into minikube from srcs/, tagged with their content hash', () => {
@@ -141,7 +141,7 @@ describe('S1 B9 B13 a first run, a refused run, and a second run on a running mi
   });
 
   test('S3 B2 B13 the summary lists every address, /wp-admin, an FTPS client, where the credentials are, without any password', () => {
-    for (const url of ['https://192.168.49.240/', 'https://192.168.49.240:5050/wp-admin/', 'https://192.168.49.240:5000/', 'http://192.168.49.240:3000/', 'ssh ftadmin@192.168.49.240 -p 22',
+    for (const url of ['https://192.168.49.240/', 'https://192.168.49.240:5050/wp-admin/', 'https://192.168.49.240:5000/', 'https://192.168.49.240:3000/', 'ssh ftadmin@192.168.49.240 -p 22',
       `curl --ssl-reqd --cacert ${run.state}/secrets/tls/tls.crt --user ftpuser ftp://192.168.49.240:21/`]) {
       expect(first.out).toContain(url);
     }

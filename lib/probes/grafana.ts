@@ -7,7 +7,7 @@ import { httpRequest, Trust } from './http';
 import { expectThat, probe, ProbeResult } from './probe';
 
 export interface GrafanaAccess extends Trust {
-  /** e.g. `http://IP:3000` */
+  /** e.g. `https://IP:3000` */
   readonly url: string;
   readonly user: string;
   readonly password: string;

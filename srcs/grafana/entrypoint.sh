@@ -13,8 +13,10 @@ SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 # line: the override names the file, and Grafana expands $__file{} in environment overrides too
 # (pkg/setting/setting.go applies GF_* overrides, then expandConfig; pkg/setting/expanders.go).
 # Fail early and clearly when the Secret is missing.
-read-secret grafana-admin/password >/dev/null
+read-secret grafana-admin/password tls/tls.crt tls/tls.key >/dev/null
 export GF_SECURITY_ADMIN_PASSWORD="\$__file{$SECRETS_DIR/grafana-admin/password}"
+# HTTPS (grafana.ini [server] protocol): Grafana reads the certificate and its key itself.
+export GF_SERVER_CERT_FILE="$SECRETS_DIR/tls/tls.crt" GF_SERVER_CERT_KEY="$SECRETS_DIR/tls/tls.key"
 
 # A fresh volume is owned by root; the package does not create the data folder.
 mkdir -p "$GRAFANA_DATA/plugins"
