@@ -4,7 +4,9 @@
  * with its sshd, WordPress (5050), phpMyAdmin (5000) and vsftpd with explicit FTPS (21).
  */
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
+import { httpRequest } from '../../lib/probes/http';
 import { OUTPUT_ROOT, stopAll } from './support/harness';
 import { Ftps, FtpsSetup, prepareFtps, startFtps } from './support/ftps';
 import { MysqlDatabase, startScratchMysql } from './support/mysql';
@@ -88,4 +90,57 @@ test('B11 ssh-audit rates every algorithm of our sshd good: no failure, no warni
   const findings = audit.findings.filter((line) => !STRICT_KEX_UNKNOWN.test(line));
   expect(findings).toEqual([]);
   expect(audit.status).toBe(findings.length === audit.findings.length ? 0 : 2);
+});
+
+describe('B11 quiet servers', () => {
+  const pages: ReadonlyArray<[string, () => string]> = [
+    ['nginx index page', () => `https://127.0.0.1:${nginx.httpsPort}/`],
+    ['phpMyAdmin behind nginx', () => `https://127.0.0.1:${nginx.httpsPort}/phpmyadmin/`],
+    ['WordPress home page', () => `${wordpress.baseUrl}/`],
+    ['WordPress login page', () => `${wordpress.baseUrl}/wp-login.php`],
+    ['phpMyAdmin login page', () => pma.url],
+  ];
+
+  test.each(pages)('B11 %s: nosniff, same-origin referrer, same-origin framing, once each; no version', async (name, url) => {
+    const reply = await httpRequest(url(), { insecure: true });
+    expect(reply.status).toBe(200);
+    expect({
+      'x-content-type-options': reply.headers['x-content-type-options'],
+      'referrer-policy': reply.headers['referrer-policy'],
+      'x-frame-options': reply.headers['x-frame-options'],
+      'x-powered-by': reply.headers['x-powered-by'],
+      server: reply.headers.server,
+    }).toEqual({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin', 'x-frame-options': 'SAMEORIGIN', 'x-powered-by': undefined, server: 'nginx' });
+  });
+
+  test('B11 phpMyAdmin pages that carry the CSRF token are not compressed (BREACH)', async () => {
+    for (const url of [pma.url, `https://127.0.0.1:${nginx.httpsPort}/phpmyadmin/`]) {
+      const reply = await httpRequest(url, { insecure: true, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      expect({ url, encoding: reply.headers['content-encoding'], token: /name="token"/.test(reply.body) }).toEqual({ url, encoding: undefined, token: true });
+    }
+  });
+
+  /** The first line vsftpd sends on a new control connection. */
+  function greeting(socket: net.Socket): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        if (text.includes('\n')) resolve(text.split('\r\n')[0]);
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  test('B11 vsftpd greets without its version and takes at most 5 sessions from one address', async () => {
+    const sockets = Array.from({ length: 6 }, () => net.connect(ftps.port, '127.0.0.1'));
+    try {
+      const greetings: string[] = [];
+      for (const socket of sockets) greetings.push(await greeting(socket));
+      expect(greetings.slice(0, 5)).toEqual(Array(5).fill('220 ft_services FTPS'));
+      expect(greetings[5]).toMatch(/^421 /);
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+    }
+  });
 });
