@@ -16,7 +16,7 @@ require_once (getenv('FT_SHARE') ?: '/usr/local/share/ft-services') . '/common/r
 $secret = ft_read_secret('phpmyadmin/blowfish-secret');
 // phpMyAdmin wants exactly 32 bytes; the Secret may hold any length, so derive them from it.
 $cfg['blowfish_secret'] = hash('sha256', $secret, true);
-// Pages carry the CSRF token: never compress them (BREACH, B11). phpMyAdmin's default ('auto')
+// BREACH (B11): pages that hold the CSRF token are never compressed. phpMyAdmin's default, auto,
 // gzips its output whenever the browser accepts it.
 $cfg['OBGzip'] = false;
 
