@@ -101,7 +101,7 @@ describe('B11 quiet servers', () => {
     ['phpMyAdmin login page', () => pma.url],
   ];
 
-  test.each(pages)('B11 %s: nosniff, same-origin referrer, same-origin framing, once each; no version', async (name, url) => {
+  test.each(pages)('B11 %s: nosniff, same-origin referrer, same-origin framing, once each; no version', async (_name, url) => {
     const reply = await httpRequest(url(), { insecure: true });
     expect(reply.status).toBe(200);
     expect({
