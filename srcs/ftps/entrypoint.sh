@@ -51,7 +51,7 @@ if ! id "$FTPS_USER" >/dev/null 2>&1; then
   log "created user $FTPS_USER"
 fi
 # Every boot, so that a new Secret value takes effect; through stdin, never on a command line.
-printf '%s:%s\n' "$FTPS_USER" "$password" | chpasswd >/dev/null
+printf '%s' "$password" | set-password "$FTPS_USER"
 
 # The volume starts empty and root-owned; the user's files on it stay the user's.
 mkdir -p "$FTPS_HOME" "$FTPS_CONF_DIR" "$FTPS_EMPTY_DIR"

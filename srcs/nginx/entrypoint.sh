@@ -78,6 +78,6 @@ if ! id "$SSH_USER" >/dev/null 2>&1; then
   adduser -D -s /bin/sh "$SSH_USER"
   log "created user $SSH_USER"
 fi
-printf '%s:%s\n' "$SSH_USER" "$ssh_password" | chpasswd >/dev/null
+printf '%s' "$ssh_password" | set-password "$SSH_USER"
 
 exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config"
