@@ -42,5 +42,5 @@ test('B11 the password is set, and busybox chpasswd\'s success line stays out of
 test('B11 a failing chpasswd stops the entrypoint, saying why', () => {
   const PATH = pathWithChpasswd('failing', 'cat >/dev/null; echo "chpasswd: unknown user nobody-here" >&2; exit 1');
   const result = spawnSync('set-password', ['nobody-here'], { input: 'x', env: { ...process.env, PATH }, encoding: 'utf8' });
-  expect({ status: result.status, output: result.stderr }).toEqual({ status: 1, output: 'set-password: chpasswd failed for nobody-here: chpasswd: unknown user nobody-here\n' });
+  expect({ status: result.status, output: result.stderr }).toEqual({ status: 1, output: 'set-password failed for nobody-here, chpasswd said chpasswd: unknown user nobody-here\n' });
 });
