@@ -12,10 +12,11 @@ import { Ftps } from './ftps';
 import { Grafana } from './grafana';
 import { InfluxDb } from './influxdb';
 import { MySql } from './mysql';
+import { POD_METRICS } from './monitoring/pod-metrics';
 import { Nginx } from './nginx';
 import { PhpMyAdmin } from './phpmyadmin';
 import { stackSecrets } from './secrets';
-import { Telegraf } from './telegraf';
+import { scrapeOnItsNode, Telegraf } from './telegraf';
 import { selectorLabels, STACK_NAME, StackService } from './stack-service';
 import { WordPress } from './wordpress';
 
@@ -85,6 +86,8 @@ export class StackChart extends Chart {
 
     for (const service of this.services) {
       if (service.allowedClients.length > 0) allowOnlyDeclaredClients(this, service);
+      const metrics = POD_METRICS[service.name];
+      if (metrics !== undefined) scrapeOnItsNode(service, telegraf, metrics);
     }
   }
 }

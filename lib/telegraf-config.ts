@@ -47,6 +47,7 @@
  * split the kubelet's `/stats/summary` has. kube_inventory stays on the API server (not its
  * `url_kubelet` mode) because restart counts are the API server's pod status.
  */
+import { POD_METRICS_FIELDS, POD_METRICS_MEASUREMENT } from './monitoring/pod-metrics';
 import { renderToml, TomlTable } from './monitoring/toml';
 
 /** Where the chart mounts the config, and the ConfigMap key that holds it. */
@@ -158,6 +159,24 @@ export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput
         ],
         taginclude: [SERIES_TAGS.namespace, SERIES_TAGS.service, influxdbDatabase.tag],
         tags: ownTags('influxdb'),
+      },
+    },
+    {
+      // The pods of this node that serve their own figures (lib/monitoring/pod-metrics.ts), once each.
+      plugin: 'prometheus',
+      settings: {
+        monitor_kubernetes_pods: true,
+        pod_scrape_scope: 'node',
+        node_ip: env(TELEGRAF_ENV.hostIp),
+        monitor_kubernetes_pods_namespace: options.namespace,
+        // How often the kubelet's pod list is read again (a new pod is scraped after at most this).
+        pod_scrape_interval: 30,
+        // One `prometheus` measurement, a field per metric name.
+        metric_version: 2,
+        response_timeout: '5s',
+        namepass: [POD_METRICS_MEASUREMENT],
+        fieldinclude: POD_METRICS_FIELDS,
+        taginclude: [SERIES_TAGS.namespace, SERIES_TAGS.pod],
       },
     },
     {

@@ -5,7 +5,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { InfluxDb } from './influxdb';
 import { PolicyRule, TELEGRAF_CONFIG_FILE, TELEGRAF_CONFIG_PATH, TELEGRAF_ENV, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from './telegraf-config';
-import { configuredService, STACK_NAME, StackService, StackServiceContext } from './stack-service';
+import { PodMetricsEndpoint, scrapeAnnotations } from './monitoring/pod-metrics';
+import { configuredService, selectorLabels, STACK_NAME, StackService, StackServiceContext } from './stack-service';
 
 export interface TelegrafProps extends StackServiceContext {
   /** Where the metrics are written. */
@@ -72,4 +73,28 @@ export class Telegraf extends StackService {
 
 function toPolicyRule(rule: PolicyRule): k8s.PolicyRule {
   return { apiGroups: [...rule.apiGroups], resources: [...rule.resources], verbs: [...rule.verbs] };
+}
+
+/**
+ * `service`'s pods serve their own figures on `endpoint` for the telegraf of their node (B10,
+ * lib/monitoring/pod-metrics.ts): the pods are annotated for `inputs.prometheus`, the entrypoint
+ * listens there (`METRICS_LISTEN`), and a NetworkPolicy admits telegraf alone to that port while
+ * the service's own ports stay open as before. No Service carries the port (S4).
+ */
+export function scrapeOnItsNode(service: StackService, telegraf: Telegraf, endpoint: PodMetricsEndpoint): void {
+  for (const [key, value] of Object.entries(scrapeAnnotations(endpoint))) service.workload.podMetadata.addAnnotation(key, value);
+  service.container.env.addVariable('METRICS_LISTEN', kplus.EnvValue.fromValue(String(endpoint.port)));
+  const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+  new k8s.KubeNetworkPolicy(service, 'MetricsPolicy', {
+    metadata: { name: `${service.name}-metrics-from-telegraf`, labels: service.labels },
+    spec: {
+      podSelector: { matchLabels: selectorLabels(service.name) },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: selectorLabels(telegraf.name) } }], ports: [tcp(endpoint.port)] },
+        // No `from`: every source, as without a policy.
+        { ports: service.ports.map((port) => tcp(port.containerPort)) },
+      ],
+    },
+  });
 }

@@ -93,7 +93,7 @@ describe('S5–S9 services and ports', () => {
 
   test('S6 phpMyAdmin listens on 5000 and points at the mysql Service', () => {
     expect(servicePorts('phpmyadmin')).toEqual([5000]);
-    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306' });
+    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', METRICS_LISTEN: '9253' });
   });
 
   test('S7 nginx listens on 80, 443 and 22 (SSH) on the shared address', () => {
@@ -254,7 +254,8 @@ describe('K4 one namespace, consistent labels, exact selectors', () => {
     for (const w of workloads(objects)) expect(selected(w.spec.selector.matchLabels)).toEqual([w.metadata.name]);
     for (const policy of ofKind(objects, 'NetworkPolicy')) {
       expect(selected(policy.spec.podSelector.matchLabels)).toHaveLength(1);
-      for (const rule of policy.spec.ingress) for (const peer of rule.from) expect(selected(peer.podSelector.matchLabels)).toHaveLength(1);
+      // A rule without `from` admits every source (the public ports of a pod whose metrics port is fenced).
+      for (const rule of policy.spec.ingress) for (const peer of rule.from ?? []) expect(selected(peer.podSelector.matchLabels)).toHaveLength(1);
     }
   });
 });
@@ -422,6 +423,29 @@ describe('B7 portability', () => {
     expect(named(scaled, 'Deployment', 'nginx').spec.replicas).toBe(3);
     expect(named(scaled, 'Deployment', 'phpmyadmin').spec.replicas).toBe(2);
     expect(named(scaled, 'Deployment', 'nginx').spec.strategy.type).toBe('RollingUpdate');
+  });
+});
+
+describe('B10 pods that serve their own figures', () => {
+  const fenced = ['wordpress', 'phpmyadmin'];
+  const policy = (name: string) => named(objects, 'NetworkPolicy', `${name}-metrics-from-telegraf`);
+
+  test.each(fenced)('B10 %s pods are annotated for the telegraf of their node (inputs.prometheus, pod_scrape_scope node) and listen on 9253', (name) => {
+    expect(workload(name).spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9253', 'prometheus.io/path': '/metrics' });
+    expect(env(name).METRICS_LISTEN).toBe('9253');
+  });
+
+  test.each(fenced)('S4 B10 no Service carries %s\'s metrics port, and only telegraf may open it', (name) => {
+    for (const service of services) expect(service.spec.ports.map((port: Manifest) => port.targetPort)).not.toContain(9253);
+    const [metrics, publicPorts] = policy(name).spec.ingress;
+    expect(metrics).toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'telegraf', 'app.kubernetes.io/instance': 'ft-services' } } }], ports: [{ protocol: 'TCP', port: 9253 }] });
+    expect(publicPorts.from).toBeUndefined();
+    expect(publicPorts.ports.map((port: Manifest) => port.port)).not.toContain(9253);
+  });
+
+  test('B10 no other pod is scraped', () => {
+    const annotated = workloads(objects).filter((w) => w.spec.template.metadata.annotations?.['prometheus.io/scrape'] === 'true').map((w) => w.metadata.name);
+    expect(annotated.sort()).toEqual([...fenced].sort());
   });
 });
 

@@ -14,7 +14,8 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { SERVICE_NAMES } from '../config';
+import { SERVICE_NAMES, ServiceName } from '../config';
+import { PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetricsEndpoint } from './pod-metrics';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
 
 /**
@@ -261,9 +262,41 @@ const SERVICE_PANELS: Readonly<Record<string, (namespace: string) => PanelSpec[]
   },
 };
 
+/** Panels from the figures a service's pods serve themselves (pod-metrics.ts), per family. */
+const POD_PANELS: Readonly<Record<PodMetricsEndpoint['family'], (service: string, namespace: string) => PanelSpec[]>> = {
+  phpFpm: (service, namespace) => {
+    const m = PHP_FPM_METRICS;
+    const perPod = { measurement: POD_METRICS_MEASUREMENT, where: podConditions(service, namespace), groupBy: [SERIES_TAGS.pod] };
+    return [
+      {
+        title: 'php-fpm processes',
+        description: 'Workers of the php-fpm pool busy with a request and waiting for one (pm.status_path).',
+        kind: 'timeseries',
+        unit: 'none',
+        queries: [
+          { ...perPod, select: `max(${quoteIdentifier(m.active)})`, alias: 'active $tag_pod_name' },
+          { ...perPod, select: `max(${quoteIdentifier(m.idle)})`, alias: 'idle $tag_pod_name' },
+        ],
+      },
+      {
+        title: 'php-fpm listen queue',
+        description: 'Requests waiting for a free php-fpm worker: above zero, the pool is too small.',
+        kind: 'timeseries',
+        unit: 'none',
+        queries: [{ ...perPod, select: `max(${quoteIdentifier(m.listenQueue)})`, alias: 'queued $tag_pod_name' }],
+      },
+    ];
+  },
+};
+
 /** Every panel of `service`'s dashboard, in display order. */
 export function servicePanels(service: string, namespace: string): readonly PanelSpec[] {
-  return [...containerPanels(service, namespace), ...(SERVICE_PANELS[service]?.(namespace) ?? [])];
+  const served = POD_METRICS[service as ServiceName];
+  return [
+    ...containerPanels(service, namespace),
+    ...(served ? POD_PANELS[served.family](service, namespace) : []),
+    ...(SERVICE_PANELS[service]?.(namespace) ?? []),
+  ];
 }
 
 function panelBuilder(spec: PanelSpec): cog.Builder<dashboard.Panel> {

@@ -51,7 +51,10 @@ function serviceTypes(): Record<string, ServiceType> {
 function allowedClients(config: StackConfig): AllowedClients[] {
   const objects = buildApp(new App(), config).stack.toJson();
   const name = (selector: { matchLabels: Record<string, string> }) => selector.matchLabels['app.kubernetes.io/name'];
-  return objects.filter((o) => o.kind === 'NetworkPolicy').map((policy) => {
+  // The clients-only policies; a policy with a rule open to every source (a public port beside a
+  // metrics port fenced for telegraf) admits everyone to that service.
+  const clientsOnly = (policy: { spec: { ingress: Array<{ from?: unknown[] }> } }) => policy.spec.ingress.every((rule) => rule.from !== undefined);
+  return objects.filter((o) => o.kind === 'NetworkPolicy' && clientsOnly(o)).map((policy) => {
     const service = name(policy.spec.podSelector);
     return {
       service,

@@ -127,7 +127,10 @@ export function stackDiagram(config: StackConfig = resolveStackConfig()): string
   const guarded = new Map<string, string>();
   for (const policy of policies) {
     const target = nameOf(policy.spec?.podSelector?.matchLabels);
-    if (target !== undefined) guarded.set(target, policy.metadata.name);
+    // A policy with a rule open to every source (a public port beside a fenced metrics port) does
+    // not make its pods clients-only.
+    const clientsOnly = (policy.spec?.ingress ?? []).every((rule: { from?: unknown[] }) => rule.from !== undefined);
+    if (target !== undefined && clientsOnly) guarded.set(target, policy.metadata.name);
     for (const rule of policy.spec?.ingress ?? []) {
       for (const from of rule.from ?? []) {
         for (const port of rule.ports ?? []) edges.add(`${nameOf(from.podSelector?.matchLabels)}|${target}|${port.port}`);

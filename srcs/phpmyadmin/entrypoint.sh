@@ -10,6 +10,8 @@ set -eu
 # php-fpm, a scratch copy of Debian's phpMyAdmin and loopback ports.
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 PMA_LISTEN="${PMA_LISTEN:-5000}"
+# php-fpm's figures for telegraf (the chart's metrics port).
+METRICS_LISTEN="${METRICS_LISTEN:-9253}"
 PMA_ROOT="${PMA_ROOT:-/usr/share/webapps/phpmyadmin}"
 PMA_TEMP_DIR="${PMA_TEMP_DIR:-/tmp/phpmyadmin}"
 NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
@@ -36,7 +38,7 @@ read-secret tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret >/dev/null
 
 # render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
 # PMA_PORT, PMA_TEMP_DIR, SECRETS_DIR and FT_SHARE through php-fpm.
-export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN PMA_ROOT PMA_TEMP_DIR NGINX_USER NGINX_RUN_DIR \
+export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN PMA_ROOT PMA_TEMP_DIR NGINX_USER NGINX_RUN_DIR \
   PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"
@@ -50,6 +52,7 @@ render-template "$FT_SHARE/common/nginx-php.conf.template" "$NGINX_CONF_DIR/php.
 # Alpine's stock vhost (404 on port 80) has no place here.
 rm -f "$NGINX_CONF_DIR/http.d/default.conf"
 render-template "$FT_SHARE/phpmyadmin/nginx-phpmyadmin.conf.template" "$NGINX_CONF_DIR/http.d/phpmyadmin.conf"
+render-template "$FT_SHARE/common/nginx-metrics.conf.template" "$NGINX_CONF_DIR/http.d/metrics.conf"
 render-template "$FT_SHARE/common/php-fpm.conf.template" "$PHP_FPM_CONF"
 
 exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF"

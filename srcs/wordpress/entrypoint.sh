@@ -8,6 +8,8 @@ set -eu
 # Alpine paths by default; the host tests (B5) point them at Debian's servers and a scratch folder.
 export WORDPRESS_ROOT="${WORDPRESS_ROOT:-/var/www/wordpress}"
 export WORDPRESS_LISTEN="${WORDPRESS_LISTEN:-5050}"
+# php-fpm's figures for telegraf (the chart's metrics port).
+export METRICS_LISTEN="${METRICS_LISTEN:-9253}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 export NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
 export NGINX_USER="${NGINX_USER:-nginx}"
@@ -31,6 +33,7 @@ render-template "$FT_SHARE/common/nginx.conf.template" "$NGINX_CONF_DIR/nginx.co
 render-template "$FT_SHARE/common/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"
 render-template "$FT_SHARE/common/nginx-php.conf.template" "$NGINX_CONF_DIR/php.conf"
 render-template "$FT_SHARE/wordpress/wordpress.conf.template" "$NGINX_CONF_DIR/http.d/wordpress.conf"
+render-template "$FT_SHARE/common/nginx-metrics.conf.template" "$NGINX_CONF_DIR/http.d/metrics.conf"
 render-template "$FT_SHARE/common/php-fpm.conf.template" "$PHP_FPM_CONF"
 mkdir -p "$NGINX_RUN_DIR"
 

@@ -27,7 +27,12 @@ export interface StandInPod {
   readonly name: string;
   readonly node: string;
   readonly containers: readonly { readonly name: string; readonly image: string; readonly restarts: number; readonly cpuNanoCores: number }[];
+  /** The pod's annotations (the chart's pod template), e.g. telegraf's `prometheus.io/*`. */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
+
+/** Every pod's IP: the host tests' servers listen on loopback. */
+const POD_IP = '127.0.0.1';
 
 /** One request the stand-in answered: what telegraf asked for, and with which token. */
 export interface StandInRequest {
@@ -55,6 +60,11 @@ export interface ClusterStandInOptions {
   /** The service-account token both accept (anything else is 401, as with webhook authentication). */
   readonly token: string;
   readonly tls: { readonly cert: string; readonly key: string };
+  /**
+   * Where the kubelet listens: telegraf's `inputs.prometheus` always asks `https://<node_ip>:10250`
+   * (kubernetes.go cAdvisor), so the test gives it a loopback address of its own on that port.
+   */
+  readonly kubeletAddress: string;
 }
 
 const started = Date.now();
@@ -107,10 +117,15 @@ export function summary(node: string, pods: readonly StandInPod[], now = Date.no
 /** A core/v1 Pod as the kubelet and the API server serialize it (the fields telegraf reads). */
 function podObject(pod: StandInPod): object {
   return {
-    metadata: { name: pod.name, namespace: pod.namespace, uid: `uid-${pod.name}`, creationTimestamp: iso(started), labels: { 'app.kubernetes.io/name': pod.containers[0].name } },
+    metadata: {
+      name: pod.name, namespace: pod.namespace, uid: `uid-${pod.name}`, creationTimestamp: iso(started),
+      labels: { 'app.kubernetes.io/name': pod.containers[0].name }, ...(pod.annotations ? { annotations: pod.annotations } : {}),
+    },
     spec: { nodeName: pod.node, containers: pod.containers.map(({ name, image }) => ({ name, image })) },
     status: {
       phase: 'Running',
+      podIP: POD_IP,
+      conditions: [{ type: 'Ready', status: 'True' }],
       containerStatuses: pod.containers.map((container) => ({
         name: container.name, image: container.image, ready: true, restartCount: container.restarts,
         state: { running: { startedAt: iso(started) } },
@@ -147,10 +162,14 @@ export async function startClusterStandIn(options: ClusterStandInOptions): Promi
     const selector = /^spec\.nodeName=(.+)$/.exec(query.fieldSelector ?? '');
     return podList(options.pods.filter((pod) => pod.namespace === namespaced[1] && (!selector || pod.node === selector[1])));
   });
-  const listen = (server: https.Server): Promise<number> => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-  const [kubeletPort, apiPort] = [await listen(kubelet), await listen(apiServer)];
+  const listen = (server: https.Server, host: string, port: number): Promise<number> => new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+  const kubeletPort = await listen(kubelet, options.kubeletAddress, 10250);
+  const apiPort = await listen(apiServer, '127.0.0.1', 0);
   return {
-    kubeletUrl: `https://127.0.0.1:${kubeletPort}`,
+    kubeletUrl: `https://${options.kubeletAddress}:${kubeletPort}`,
     apiServerUrl: `https://127.0.0.1:${apiPort}`,
     requests,
     close: async () => {

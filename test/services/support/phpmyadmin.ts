@@ -66,6 +66,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
     PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
     PHP_FPM_USER: 'nobody',
+    METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
     FT_SHARE: SRCS,
   };

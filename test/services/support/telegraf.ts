@@ -31,10 +31,11 @@ export type Addresses = Readonly<Record<string, string>>;
 
 /**
  * The generated config with `interval` and the addresses replaced, and nothing else: every string
- * that contains an in-cluster address of `addresses` gets the host's instead. Throws when an
- * in-cluster name (`*.svc`, a service-account file) is left over.
+ * that contains an in-cluster address of `addresses` gets the host's instead, and pod discovery
+ * gets the API server from `kubeConfig`. Throws when an in-cluster name (`*.svc`, a
+ * service-account file) is left over.
  */
-export function forHost(document: TomlTable, interval: string, addresses: Addresses): TomlTable {
+export function forHost(document: TomlTable, interval: string, addresses: Addresses, kubeConfig: string): TomlTable {
   const rewrite = (value: TomlValue): TomlValue => {
     if (typeof value === 'string') return Object.entries(addresses).reduce((text, [from, to]) => text.split(from).join(to), value);
     if (Array.isArray(value)) return value.map((item) => rewrite(item as TomlValue)) as TomlValue;
@@ -42,7 +43,11 @@ export function forHost(document: TomlTable, interval: string, addresses: Addres
     return value;
   };
   const agent = document.agent as TomlTable;
-  const result = rewrite({ ...document, agent: { ...agent, interval, flush_interval: interval } }) as TomlTable;
+  // Outside a pod, the pod discovery of inputs.prometheus finds the API server through a kubeconfig
+  // (kubernetes.go loadConfig) instead of the pod's in-cluster configuration.
+  const inputs = Object.fromEntries(Object.entries(document.inputs as Record<string, TomlTable[]>).map(([plugin, tables]) =>
+    [plugin, tables.map((table) => (table.monitor_kubernetes_pods ? { ...table, kube_config: kubeConfig } : table))]));
+  const result = rewrite({ ...document, agent: { ...agent, interval, flush_interval: interval }, inputs }) as TomlTable;
   const leftover = JSON.stringify(result).match(/[\w.-]+\.svc\b|\/var\/run\/secrets\/[\w./-]+/);
   if (leftover) throw new Error(`forHost: no host address for ${leftover[0]}`);
   return result;
@@ -65,7 +70,9 @@ export type TelegrafEnv = Readonly<Record<(typeof TELEGRAF_ENV)[keyof typeof TEL
  */
 export function telegrafTest(config: string, env: TelegrafEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('telegraf', ['--config', config, '--test'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60000 }, (error, stdout, stderr) => {
+    // --test-wait: the pod discovery of inputs.prometheus reads the kubelet's pod list a second
+    // after it starts (kubernetes.go startK8s).
+    execFile('telegraf', ['--config', config, '--test', '--test-wait', '5'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60000 }, (error, stdout, stderr) => {
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });

@@ -53,7 +53,8 @@ export async function startEntrypoint(site: Omit<WordpressSite, 'server'>, name 
     if (!server.running) throw new Error(`${name} exited`);
     const reply = await fetchInsecure(`${site.baseUrl}/healthz.php`);
     return reply.status === 200;
-  }, 60000).catch((error: Error) => { throw new Error(`${error.message}\n--- ${name} log ---\n${server.log()}`); });
+    // The first boot installs the site: a minute and more on a busy machine.
+  }, 180000).catch((error: Error) => { throw new Error(`${error.message}\n--- ${name} log ---\n${server.log()}`); });
   return server;
 }
 
@@ -119,6 +120,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
     PHP_FPM_USER: 'www-data',
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
+    METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
   };
   const site = { dir, baseUrl, port, title, users, db, env };
