@@ -43,3 +43,10 @@ test('B11 Grafana serves HTTPS on 3000 with the tls Secret, TLS 1.3 only', () =>
   expect(entrypoint).toContain('export GF_SERVER_CERT_FILE="$SECRETS_DIR/tls/tls.crt" GF_SERVER_CERT_KEY="$SECRETS_DIR/tls/tls.key"');
   expect(entrypoint).toMatch(/read-secret [^\n]*tls\/tls\.crt tls\/tls\.key/);
 });
+
+test('B11 Grafana does not serve its /metrics on the public port', () => {
+  // Grafana pkg/api/http_server.go metricsEndpoint: /metrics answers on the server's own port
+  // whenever MetricsEndpointEnabled (ini [metrics] enabled, default true), and asks for a login only
+  // when basic_auth_username and basic_auth_password are both set.
+  expect(ini.metrics?.enabled).toBe('false');
+});
