@@ -15,4 +15,5 @@ module.exports = {
   roots: ['<rootDir>/test/services'],
   testMatch: ['**/*.test.ts'],
   testTimeout: 120000,
+  globalSetup: '<rootDir>/test/services/support/fresh-output.ts',
 };

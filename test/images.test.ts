@@ -4,20 +4,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { filesUnder } from '../lib/files';
 
 const ROOT = path.resolve(__dirname, '..');
 const SRCS = path.join(ROOT, 'srcs');
 // The Alpine 3.22 package names checked against aports, with the commit they were checked at.
 const ALPINE_PACKAGES = path.join(ROOT, 'data', 'alpine-3.22-packages.json');
 const ALPINE = 'alpine:3.22';
-
-/** Every file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(full) : [full];
-  });
-}
 
 interface Instruction {
   readonly keyword: string;
@@ -154,7 +147,7 @@ describe('Dockerfiles under srcs/', () => {
 });
 
 describe('every file under srcs/', () => {
-  const files = filesUnder(SRCS);
+  const files = filesUnder(SRCS).map((file) => path.join(SRCS, file));
 
   test('S2 no image, package or download is pinned to "latest"', () => {
     const offenders = files.flatMap((file) => fs.readFileSync(file, 'utf8').split('\n')

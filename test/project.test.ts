@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { filesUnder } from '../lib/files';
 
 const ROOT = path.resolve(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -43,14 +44,8 @@ test('D1 the TypeScript compiler is strict', () => {
 /** Folders that are not the project's own files: installed, generated at run time, or git's. */
 const NOT_OURS = new Set(['.git', 'node_modules', 'build', 'cdk8s.out', 'test-output', '.ft']);
 
-/** Every file of the project, recursively (what a clone holds, plus untracked work). */
-function projectFiles(dir = ROOT): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (NOT_OURS.has(entry.name)) return [];
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? projectFiles(full) : [full];
-  });
-}
+/** Every file of the project below `dir` (what a clone holds, plus untracked work). */
+const projectFiles = (dir = ROOT) => filesUnder(dir, NOT_OURS).map((file) => path.join(dir, file));
 
 // A shared/ folder one level up, in any spelling: a relative path, or path.join/resolve segments.
 const BESIDE_THE_CHECKOUT = /\.\.[/\\]shared\b|['"`]\.\.['"`]\s*,\s*['"`]shared['"`]/;

@@ -9,6 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SERVICE_NAMES } from '../lib/config';
+import { filesUnder } from '../lib/files';
 import { imageTag } from '../lib/setup/image-tags';
 import { FakeCluster, fakeCluster, fakeEnvironment, readLines } from './support/fake-cluster';
 
@@ -16,11 +17,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 interface Run { status: number | null; out: string; stderr: string; seconds: number }
 
-function filesBelow(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => entry.isDirectory()
-    ? filesBelow(path.join(dir, entry.name)) : [path.join(dir, entry.name)]);
-}
-const contents = (dir: string) => Object.fromEntries(filesBelow(dir).map((file) => [path.relative(dir, file), fs.readFileSync(file, 'utf8')]));
+const contents = (dir: string) => Object.fromEntries(filesUnder(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
 
 /** A fake cluster with a `node` that records each start of bin/ft.ts, and the environment to reach it. */
 function cluster(options: Parameters<typeof fakeCluster>[0] = {}) {

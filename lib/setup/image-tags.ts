@@ -5,16 +5,10 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { filesUnder } from '../files';
 
 /** The shared folder several Dockerfiles copy from (the build context is srcs/). */
 const COMMON = 'common';
-
-function filesBelow(root: string, folder: string): string[] {
-  return fs.readdirSync(path.join(root, folder), { withFileTypes: true }).flatMap((entry) => {
-    const relative = path.posix.join(folder, entry.name);
-    return entry.isDirectory() ? filesBelow(root, relative) : [relative];
-  });
-}
 
 /** The folders of `srcs` an image is built from. */
 export function imageSources(srcs: string, service: string): string[] {
@@ -26,7 +20,7 @@ export function imageSources(srcs: string, service: string): string[] {
 /** A 12-hex-digit tag that changes exactly when a file (name, content or mode) the image is built from changes. */
 export function imageTag(srcs: string, service: string): string {
   const hash = createHash('sha256');
-  const files = imageSources(srcs, service).flatMap((folder) => filesBelow(srcs, folder)).sort();
+  const files = imageSources(srcs, service).flatMap((folder) => filesUnder(path.join(srcs, folder)).map((file) => `${folder}/${file}`)).sort();
   for (const file of files) {
     const full = path.join(srcs, file);
     hash.update(`${file}\0${(fs.statSync(full).mode & 0o111) !== 0 ? 'x' : '-'}\0`);

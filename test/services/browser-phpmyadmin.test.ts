@@ -8,18 +8,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Browser } from 'playwright-core';
 import { launchChromium, watchedPage } from './support/browser';
-import { OUTPUT_ROOT, stopAll } from './support/harness';
-import { MysqlDatabase, startScratchMysql } from './support/mysql';
-import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './support/nginx';
-import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
+import { OUTPUT_ROOT } from './support/harness';
+import { MysqlDatabase } from './support/mysql';
+import { PhpMyAdminBehindNginx, PhpMyAdminContainer, startPhpMyAdminBehindNginx, stopPhpMyAdminBehindNginx } from './support/phpmyadmin';
 
 
 let browser: Browser;
+let fixture: PhpMyAdminBehindNginx | undefined;
 let mysql: MysqlDatabase;
 let pma: PhpMyAdminContainer;
-let nginx: NginxContainer;
 let proxied: string;
-let sshUser: string;
 
 function screenshot(name: string): string {
   fs.mkdirSync(OUTPUT_ROOT, { recursive: true });
@@ -27,18 +25,14 @@ function screenshot(name: string): string {
 }
 
 beforeAll(async () => {
-  mysql = await startScratchMysql('browser-pma-mysql');
-  pma = await startPhpMyAdminContainer(mysql);
-  sshUser = createSshUser();
-  nginx = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${pma.port}` }, sshUser);
-  proxied = `https://127.0.0.1:${nginx.httpsPort}/phpmyadmin/`;
+  fixture = await startPhpMyAdminBehindNginx('browser-pma');
+  ({ mysql, pma, proxied } = fixture);
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await stopAll();
-  if (sshUser) removeUser(sshUser);
+  await stopPhpMyAdminBehindNginx(fixture);
 });
 
 test('B5 S6 the login form shows in a browser at https://IP:port/, with every asset loaded', async () => {

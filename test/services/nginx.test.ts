@@ -12,8 +12,8 @@ import { httpRedirect, httpRequest, httpsPage, tlsHandshake } from '../../lib/pr
 import { ProbeResult } from '../../lib/probes/probe';
 import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
-import { crash, freePort, makeTlsPair, run, scratchDir, startServer, stopAll, waitFor } from './support/harness';
-import { childPids, createSshUser, NGINX_ENTRYPOINT, NginxContainer, nginxHealthcheck, removeUser, startNginxContainer } from './support/nginx';
+import { childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll, waitFor } from './support/harness';
+import { createSshUser, NGINX_ENTRYPOINT, NginxContainer, nginxHealthcheck, removeUser, startNginxContainer } from './support/nginx';
 
 function expectOk(result: ProbeResult): void {
   expect({ ok: result.ok, title: result.title, detail: result.detail }).toEqual({ ok: true, title: result.title, detail: result.detail });
@@ -186,12 +186,9 @@ describe('with a host key from the ssh-host-keys Secret', () => {
   });
 
   test('S11 killing nginx stops sshd and the container exits non-zero', async () => {
-    const children = childPids(keyed.server.pid);
-    // (run-together's one-second `sleep` ticker is a child too.)
-    expect(children.has('nginx') && children.has('sshd')).toBe(true);
-    crash(children.get('nginx') as number);
-    expect(await keyed.server.waitForExit(15000)).not.toBe(0);
-    await waitFor('sshd gone', () => !fs.existsSync(`/proc/${children.get('sshd')}`), 5000);
+    const { status, alsoStopped } = await crashChild(keyed.server, 'nginx');
+    expect(status).not.toBe(0);
+    expect(alsoStopped).toContain('sshd');
   });
 });
 
@@ -209,10 +206,9 @@ describe('without an ssh-host-keys Secret', () => {
   test('S11 killing sshd stops nginx and the container exits non-zero; TERM stops it cleanly', async () => {
     users.push(createSshUser());
     const victim = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}` }, users[users.length - 1]);
-    const children = childPids(victim.server.pid);
-    crash(children.get('sshd') as number);
-    expect(await victim.server.waitForExit(15000)).not.toBe(0);
-    await waitFor('nginx gone', () => !fs.existsSync(`/proc/${children.get('nginx')}`), 5000);
+    const { status, alsoStopped } = await crashChild(victim.server, 'sshd');
+    expect(status).not.toBe(0);
+    expect(alsoStopped).toContain('nginx');
 
     const stopped = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}`, reuse: victim }, victim.sshUser);
     const running = childPids(stopped.server.pid);

@@ -1,39 +1,32 @@
 /**
  * The phpMyAdmin container (S6) and the nginx container's /phpmyadmin/ reverse proxy in front of
- * it (S7): our entrypoints, templates and config.inc.php run by Debian's nginx, php-fpm 8.2 and
+ * it (S7): our entrypoints, templates and config.inc.php run by Debian's nginx, php-fpm and
  * phpMyAdmin, logging in to our MySQL entrypoint's MariaDB, all on loopback (B5).
  */
 import { httpRequest } from '../../lib/probes/http';
 import { phpMyAdminLogin, phpMyAdminLoginPage } from '../../lib/probes/phpmyadmin';
 import { ProbeResult } from '../../lib/probes/probe';
-import { crash, stopAll, waitFor } from './support/harness';
-import { MysqlDatabase, startScratchMysql } from './support/mysql';
-import { childPids, createSshUser, NginxContainer, removeUser, startNginxContainer } from './support/nginx';
-import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
-import * as fs from 'fs';
+import { crashChild } from './support/harness';
+import { MysqlDatabase } from './support/mysql';
+import { NginxContainer } from './support/nginx';
+import { PhpMyAdminBehindNginx, PhpMyAdminContainer, startPhpMyAdminBehindNginx, stopPhpMyAdminBehindNginx } from './support/phpmyadmin';
 
 function expectOk(result: ProbeResult): void {
   expect({ ok: result.ok, title: result.title, detail: result.detail }).toEqual({ ok: true, title: result.title, detail: result.detail });
 }
 
+let fixture: PhpMyAdminBehindNginx | undefined;
 let mysql: MysqlDatabase;
 let pma: PhpMyAdminContainer;
 let nginx: NginxContainer;
 let proxied: string;
-let sshUser: string;
 
 beforeAll(async () => {
-  mysql = await startScratchMysql('pma-mysql');
-  pma = await startPhpMyAdminContainer(mysql);
-  sshUser = createSshUser();
-  nginx = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${pma.port}` }, sshUser);
-  proxied = `https://127.0.0.1:${nginx.httpsPort}/phpmyadmin/`;
+  fixture = await startPhpMyAdminBehindNginx('pma');
+  ({ mysql, pma, nginx, proxied } = fixture);
 });
 
-afterAll(async () => {
-  await stopAll();
-  if (sshUser) removeUser(sshUser);
-});
+afterAll(() => stopPhpMyAdminBehindNginx(fixture));
 
 test('S6 phpMyAdmin serves its login page and all its assets directly over TLS', async () => {
   expectOk(await phpMyAdminLoginPage('S6', pma.url, { ca: pma.cert }));
@@ -85,9 +78,7 @@ test('K1 /healthz.php stays 200 while MySQL is down, while the login fails', asy
 });
 
 test('S11 killing php-fpm stops nginx and the container exits non-zero', async () => {
-  const children = childPids(pma.server.pid);
-  expect(children.has('nginx') && children.has('php-fpm8.2')).toBe(true);
-  crash(children.get('php-fpm8.2') as number);
-  expect(await pma.server.waitForExit(15000)).not.toBe(0);
-  await waitFor('nginx gone', () => !fs.existsSync(`/proc/${children.get('nginx')}`), 5000);
+  const { status, alsoStopped } = await crashChild(pma.server, 'php-fpm');
+  expect(status).not.toBe(0);
+  expect(alsoStopped).toContain('nginx');
 });

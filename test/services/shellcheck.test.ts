@@ -1,20 +1,15 @@
 /**
- * shellcheck on every shell script the images run (srcs/) and on setup.sh: the entrypoints must be
- * clean POSIX sh, as they run under BusyBox ash in the images and dash in the host tests (B5).
+ * shellcheck on every shell script the images run (srcs/), on setup.sh and on CI's scripts (.ci/):
+ * the entrypoints must be clean POSIX sh, as they run under BusyBox ash in the images and dash in
+ * the host tests (B5).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { filesUnder } from '../../lib/files';
 import { haveCommand, SRCS } from './support/harness';
 
 const ROOT = path.resolve(SRCS, '..');
-
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(full) : [full];
-  });
-}
 
 /** Shell scripts: a `.sh` name or a shell shebang. */
 function isShellScript(file: string): boolean {
@@ -23,15 +18,18 @@ function isShellScript(file: string): boolean {
   return /^#!\s*(\/usr\/bin\/env\s+)?\/?(bin\/|usr\/bin\/)?(sh|bash|dash|ash)\b/.test(head);
 }
 
-const scripts = [...filesUnder(SRCS).filter(isShellScript), ...[path.join(ROOT, 'setup.sh')].filter((file) => fs.existsSync(file))]
-  .map((file) => [path.relative(ROOT, file), file]);
+const CI = path.join(ROOT, '.ci');
+const scripts = [
+  ...[SRCS, CI].flatMap((dir) => filesUnder(dir).map((file) => path.join(dir, file))).filter(isShellScript),
+  ...[path.join(ROOT, 'setup.sh')].filter((file) => fs.existsSync(file)),
+].map((file) => [path.relative(ROOT, file), file]);
 
 beforeAll(() => {
   if (!haveCommand('shellcheck')) throw new Error('shellcheck not found: install shellcheck (.ci/install-host-packages)');
 });
 
 test('B5 the images have shell scripts to check', () => {
-  expect(scripts.map(([name]) => name)).toEqual(expect.arrayContaining(['srcs/mysql/entrypoint.sh', 'srcs/ftps/entrypoint.sh', 'srcs/wordpress/entrypoint.sh']));
+  expect(scripts.map(([name]) => name)).toEqual(expect.arrayContaining(['srcs/mysql/entrypoint.sh', 'srcs/ftps/entrypoint.sh', 'srcs/wordpress/entrypoint.sh', '.ci/run']));
 });
 
 test.each(scripts)('B5 shellcheck finds nothing in %s', (_name, file) => {

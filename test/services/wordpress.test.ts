@@ -3,12 +3,11 @@
  * with srcs/common/) run by Debian's nginx, php-fpm and WordPress on loopback over our MySQL (B5),
  * checked with the probes `./setup.sh check` uses.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
-import { crash, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
+import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
 import { mysqlQuery } from './support/mysql';
 import { ENTRYPOINT, fetchInsecure, startEntrypoint, startWordpress, WordpressSite } from './support/wordpress';
 
@@ -162,12 +161,9 @@ test('S5 a user of WORDPRESS_USERS missing from the database is added at the nex
 });
 
 test('S11 when php-fpm dies, the container\'s init exits non-zero (so Kubernetes restarts it)', async () => {
-  const children = spawnSync('ps', ['--ppid', String(site.server.pid), '-o', 'pid=,comm='], { encoding: 'utf8' }).stdout
-    .trim().split('\n').map((line) => line.trim().split(/\s+/));
-  const fpm = children.find(([, comm]) => comm.startsWith('php-fpm'));
-  expect(fpm).toBeDefined();
-  crash(Number(fpm![0]));
-  expect(await site.server.waitForExit(20000)).not.toBe(0);
+  const { status, alsoStopped } = await crashChild(site.server, 'php-fpm');
+  expect(status).not.toBe(0);
+  expect(alsoStopped).toContain('nginx');
 });
 
 test('S5 the first boot waits for the database, then exits non-zero when it never comes', async () => {

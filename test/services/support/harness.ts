@@ -9,9 +9,14 @@ import { ChildProcess, spawn, spawnSync, SpawnSyncOptions } from 'child_process'
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
 import * as path from 'path';
+import { filesUnder } from '../../../lib/files';
 
-/** Where test runs keep scratch folders, logs and screenshots (ignored by git). */
+/**
+ * What a reader wants from a run, replaced on each run (ignored by git): screenshots, and the logs
+ * of every scratch folder (`logs/<folder>/`). Private keys and server trees never come here.
+ */
 export const OUTPUT_ROOT = path.resolve(__dirname, '..', '..', '..', 'test-output');
 
 /** The repository's `srcs/` folder: the very files the images use. */
@@ -20,13 +25,48 @@ export const SRCS = path.resolve(__dirname, '..', '..', '..', 'srcs');
 /** PATH for an entrypoint under test: the images install srcs/common's scripts on their PATH. */
 export const IMAGE_PATH = `${path.join(SRCS, 'common')}:${process.env.PATH}`;
 
-/** A fresh, world-readable scratch folder for one test file (`test-output/<name>-<random>`). */
+/**
+ * Fails at once, naming the folder, when the servers' unprivileged users (www-data, mysql, nobody)
+ * could not reach `dir`: a parent without the x bit for others, such as a checkout under a 0700
+ * /root, would otherwise make every server fail with "Permission denied" and the test time out.
+ */
+export function assertReachable(dir: string): void {
+  for (let folder = path.resolve(dir); ; folder = path.dirname(folder)) {
+    const mode = fs.statSync(folder).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(`${folder} (mode ${(mode & 0o777).toString(8)}) cannot be entered by other users, so the servers' `
+        + `unprivileged users cannot reach ${dir}: move the checkout to a folder every user can enter, or chmod o+x ${folder}`);
+    }
+    if (folder === path.dirname(folder)) return;
+  }
+}
+
+/** Scratch folders made by this test file, removed (their logs kept) by `stopAll`. */
+const scratchDirs = new Set<string>();
+
+/**
+ * A fresh, world-readable scratch folder for one test file, in the system's temporary folder: it
+ * holds server trees, data and private keys, so `stopAll` removes it after copying its logs.
+ */
 export function scratchDir(name: string): string {
-  fs.mkdirSync(OUTPUT_ROOT, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(OUTPUT_ROOT, `${name}-`));
+  assertReachable(SRCS);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ft-services-${name}-`));
   // Workers of nginx/php-fpm/vsftpd run as unprivileged users and must traverse it.
   fs.chmodSync(dir, 0o755);
+  assertReachable(dir);
+  scratchDirs.add(dir);
   return dir;
+}
+
+/** Copies a scratch folder's logs to test-output/logs/<folder>/, then removes the folder. */
+function removeScratch(dir: string): void {
+  for (const log of filesUnder(dir).filter((file) => file.endsWith('.log'))) {
+    const target = path.join(OUTPUT_ROOT, 'logs', path.basename(dir), log);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(path.join(dir, log), target);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  scratchDirs.delete(dir);
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
@@ -199,7 +239,42 @@ export function crash(pid: number): void {
   process.kill(pid, 'SIGKILL');
 }
 
-/** Stops every server started, and what it or a crash left behind: call it in `afterAll`. */
+/** The PIDs of a process's direct children (the daemons run-together started), by command name. */
+export function childPids(pid: number): Map<string, number> {
+  const children = new Map<string, number>();
+  for (const line of run('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)]).split('\n')) {
+    const [child, command] = line.trim().split(/\s+/);
+    if (child && command) children.set(command, Number(child));
+  }
+  return children;
+}
+
+export interface Crash {
+  /** The container init's exit code. */
+  readonly status: number | null;
+  /** The commands of the init's other children, every one of them gone when the init was. */
+  readonly alsoStopped: string[];
+}
+
+/**
+ * S11: crashes the child of a container's init whose command starts with `victim` (`php-fpm` finds
+ * Debian's `php-fpm8.4`), waits for the init to exit and for its other children to be gone.
+ */
+export async function crashChild(init: Server, victim: string, timeoutMs = 20000): Promise<Crash> {
+  const children = [...childPids(init.pid)];
+  const target = children.find(([command]) => command.startsWith(victim));
+  if (target === undefined) throw new Error(`${init.options.name}: no child ${victim} among ${children.map(([command]) => command).join(', ')}`);
+  const others = children.filter(([, pid]) => pid !== target[1]);
+  crash(target[1]);
+  const status = await init.waitForExit(timeoutMs);
+  await waitFor(`${init.options.name}: ${others.map(([command]) => command).join(', ')} gone`, () => others.every(([, pid]) => !fs.existsSync(`/proc/${pid}`)), 5000);
+  return { status, alsoStopped: others.map(([command]) => command) };
+}
+
+/**
+ * Stops every server started, and what it or a crash left behind, then removes the scratch folders
+ * (keeping their logs in test-output/): call it in `afterAll`.
+ */
 export async function stopAll(): Promise<void> {
   await Promise.all([...started].map((server) => server.stop()));
   for (const orphan of orphans) {
@@ -210,6 +285,7 @@ export async function stopAll(): Promise<void> {
     }
   }
   orphans.clear();
+  for (const dir of scratchDirs) removeScratch(dir);
 }
 
 /** Runs a short command to completion; throws with its output when it fails. */
@@ -255,6 +331,22 @@ export function writeSecrets(dir: string, secrets: Readonly<Record<string, Reado
 /** True when `command` is on PATH (host tests need the Debian packages that .ci/run installs). */
 export function haveCommand(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v "$1"`, 'sh', command]).status === 0;
+}
+
+let phpFpm: string | undefined;
+
+/**
+ * Debian's php-fpm binary, `/usr/sbin/php-fpm<major>.<minor>` (8.2 on Debian 12, 8.4 on 13; there is
+ * no unversioned one): the one of the default `php`, whose extensions (php-mysql) are installed.
+ */
+export function debianPhpFpm(): string {
+  if (phpFpm !== undefined) return phpFpm;
+  const installed = fs.existsSync('/usr/sbin') ? fs.readdirSync('/usr/sbin').filter((name) => /^php-fpm\d+\.\d+$/.test(name)) : [];
+  if (installed.length === 0) throw new Error('no /usr/sbin/php-fpm<version> found: install php-fpm and php-mysql (.ci/install-host-packages)');
+  const cli = haveCommand('php') ? run('php', ['-r', 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;']).trim() : '';
+  const newestFirst = installed.sort((a, b) => b.localeCompare(a, undefined, { numeric: true }));
+  phpFpm = path.join('/usr/sbin', newestFirst.find((name) => name === `php-fpm${cli}`) ?? newestFirst[0]);
+  return phpFpm;
 }
 
 /** A random password for a test account. */

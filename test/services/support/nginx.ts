@@ -108,13 +108,3 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
   });
   return container;
 }
-
-/** The PIDs of the daemons run-together started (its direct children). */
-export function childPids(pid: number): Map<string, number> {
-  const children = new Map<string, number>();
-  for (const line of run('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)]).split('\n')) {
-    const [child, command] = line.trim().split(/\s+/);
-    if (child && command) children.set(command, Number(child));
-  }
-  return children;
-}

@@ -1,22 +1,24 @@
 /**
  * Our phpMyAdmin image's entrypoint (srcs/phpmyadmin/entrypoint.sh) run with Debian's nginx,
- * php-fpm 8.2 and phpMyAdmin on loopback ports (requirement B5). Debian's phpMyAdmin is copied to
+ * php-fpm and phpMyAdmin on loopback ports (requirement B5). Debian's phpMyAdmin is copied to
  * a scratch folder (`cp -rL`: its JS vendor files are relative symlinks) and pointed at OUR
  * config.inc.php, where Alpine's package has a symlink to /etc/phpmyadmin/config.inc.php.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { IMAGE_PATH, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
+import { MysqlDatabase, startScratchMysql } from './mysql';
+import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './nginx';
 import { httpRequest } from '../../../lib/probes/http';
 
 export const PMA_ENTRYPOINT = path.join(SRCS, 'phpmyadmin', 'entrypoint.sh');
 const DEBIAN_PMA = '/usr/share/phpmyadmin';
-const PHP_FPM = 'php-fpm8.2';
 
 export function requirePhpMyAdmin(): void {
-  for (const command of ['nginx', PHP_FPM, 'openssl']) {
-    if (!haveCommand(command)) throw new Error(`${command} not found: install nginx, php8.2-fpm, php8.2-mysql, openssl (.ci/install-host-packages)`);
+  for (const command of ['nginx', 'openssl']) {
+    if (!haveCommand(command)) throw new Error(`${command} not found: install nginx, php-fpm, php-mysql, openssl (.ci/install-host-packages)`);
   }
+  debianPhpFpm();
   if (!fs.existsSync(path.join(DEBIAN_PMA, 'index.php'))) throw new Error(`${DEBIAN_PMA} not found: install phpmyadmin (.ci/install-host-packages)`);
 }
 
@@ -62,7 +64,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
     // Debian has no `nginx` user.
     NGINX_USER: 'www-data',
     NGINX_RUN_DIR: path.join(dir, 'run'),
-    PHP_FPM_BIN: PHP_FPM,
+    PHP_FPM_BIN: debianPhpFpm(),
     PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
     PHP_FPM_USER: 'nobody',
@@ -79,4 +81,34 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
     throw new Error(`${error.message}\n--- phpmyadmin container log ---\n${server.log()}`);
   });
   return { dir, server, port, url, cert, env };
+}
+
+/** MySQL, our phpMyAdmin container on it, and our nginx container proxying /phpmyadmin/ to it (S6, S7). */
+export interface PhpMyAdminBehindNginx {
+  readonly mysql: MysqlDatabase;
+  readonly pma: PhpMyAdminContainer;
+  readonly nginx: NginxContainer;
+  /** `https://127.0.0.1:<nginx https port>/phpmyadmin/` */
+  readonly proxied: string;
+  /** The SSH user the nginx container needs; `stopPhpMyAdminBehindNginx` removes it. */
+  readonly sshUser: string;
+}
+
+export async function startPhpMyAdminBehindNginx(name: string): Promise<PhpMyAdminBehindNginx> {
+  const mysql = await startScratchMysql(`${name}-mysql`);
+  const pma = await startPhpMyAdminContainer(mysql);
+  const sshUser = createSshUser();
+  try {
+    const nginx = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${pma.port}` }, sshUser);
+    return { mysql, pma, nginx, proxied: `https://127.0.0.1:${nginx.httpsPort}/phpmyadmin/`, sshUser };
+  } catch (error) {
+    removeUser(sshUser);
+    throw error;
+  }
+}
+
+/** Stops every server of the test file and removes the SSH user: the `afterAll` of a file that started the fixture. */
+export async function stopPhpMyAdminBehindNginx(fixture: PhpMyAdminBehindNginx | undefined): Promise<void> {
+  await stopAll();
+  if (fixture !== undefined) removeUser(fixture.sshUser);
 }

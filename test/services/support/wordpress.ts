@@ -5,12 +5,12 @@
  * Debian differences, all outside our files: the WordPress code is Debian's package copied with
  * `cp -rL` (it holds relative symlinks, and PHP resolves symlinks in `__DIR__`, so our
  * wp-config.php is copied next to it as the Dockerfile does); nginx workers and php-fpm run as
- * www-data; php-fpm is `php-fpm8.2`.
+ * www-data; php-fpm is Debian's versioned binary (`debianPhpFpm`).
  */
 import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
-import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { IMAGE_PATH, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 
 export const DEBIAN_WORDPRESS = '/usr/share/wordpress';
@@ -36,9 +36,10 @@ export interface WordpressSite {
 
 /** Fails with a clear message when a Debian package the test needs is missing (CI installs them). */
 export function requireWordpressPackages(): void {
-  for (const command of ['nginx', 'php-fpm8.2', 'php', 'openssl']) {
-    if (!haveCommand(command)) throw new Error(`${command} not found: install nginx, php8.2-fpm, php8.2-mysql and php (.ci/install-host-packages)`);
+  for (const command of ['nginx', 'php', 'openssl']) {
+    if (!haveCommand(command)) throw new Error(`${command} not found: install nginx, php-fpm, php-mysql and php (.ci/install-host-packages)`);
   }
+  debianPhpFpm();
   if (!fs.existsSync(path.join(DEBIAN_WORDPRESS, 'wp-settings.php'))) {
     throw new Error(`${DEBIAN_WORDPRESS} missing: install wordpress and wordpress-theme-twentytwentythree (.ci/install-host-packages)`);
   }
@@ -116,7 +117,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     NGINX_CONF_DIR: path.join(dir, 'nginx'),
     NGINX_USER: 'www-data',
     NGINX_RUN_DIR: path.join(dir, 'run'),
-    PHP_FPM_BIN: 'php-fpm8.2',
+    PHP_FPM_BIN: debianPhpFpm(),
     PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
     PHP_FPM_USER: 'www-data',
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
