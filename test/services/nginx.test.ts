@@ -12,7 +12,7 @@ import { httpRedirect, httpRequest, httpsPage, tlsHandshake } from '../../lib/pr
 import { ProbeResult } from '../../lib/probes/probe';
 import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
-import { childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll, waitFor } from './support/harness';
+import { childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll } from './support/harness';
 import { createSshUser, NGINX_ENTRYPOINT, NginxContainer, nginxHealthcheck, removeUser, startNginxContainer } from './support/nginx';
 
 function expectOk(result: ProbeResult): void {
