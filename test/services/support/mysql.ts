@@ -63,6 +63,11 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
   const user = 'wordpress';
   const datadir = path.join(dir, 'data');
   const runDir = path.join(dir, 'run');
+  // MariaDB's temporary tables go to $TMPDIR: a folder of this server's own, not the shared /tmp
+  // where other programs may clean up under it. mariadbd runs as mysql, so it is world-writable.
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp);
+  fs.chmodSync(tmp, 0o1777);
   return {
     dir, host: '127.0.0.1', port, database, user, password, rootPassword, datadir,
     socket: path.join(runDir, 'mysqld.sock'),
@@ -76,6 +81,7 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
       MYSQL_PORT: String(port),
       SECRETS_DIR: secrets,
       PATH: IMAGE_PATH,
+      TMPDIR: tmp,
     },
   };
 }
