@@ -25,6 +25,9 @@ define('DB_USER', ft_services_env('WORDPRESS_DB_USER'));
 define('DB_PASSWORD', ft_read_secret('mysql-wordpress/password'));
 define('DB_HOST', ft_services_env('WORDPRESS_DB_HOST'));
 define('DB_CHARSET', 'utf8mb4');
+// One request per core asset: load-styles.php (the concatenated login and admin styles) appends
+// ?ver=<WordPress version> without the style_loader_src filter that removes it (B11).
+define('CONCATENATE_SCRIPTS', false);
 define('DB_COLLATE', '');
 $table_prefix = 'wp_';
 
