@@ -7,7 +7,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { haveCommand, run, scratchDir, SRCS } from './support/harness';
+import { haveCommand, run, scratchDir, SRCS, stopAll } from './support/harness';
 
 /** The Dockerfile's checking lines, from the import of the key file to the signature check. */
 function checkScript(): string {
@@ -18,9 +18,13 @@ function checkScript(): string {
   return lines.join('\n');
 }
 
+/** Every GNUPGHOME the tests used: gpg starts a gpg-agent daemon in each, which must be stopped. */
+const homes: string[] = [];
+
 /** A primary key with a signing subkey (as InfluxData's), in its own GNUPGHOME; returns its fingerprint. */
 function makeKey(home: string, name: string): string {
   fs.mkdirSync(home, { mode: 0o700, recursive: true });
+  homes.push(home);
   const gpg = (...args: string[]) => run('gpg', ['--batch', '--passphrase', '', ...args], { env: { ...process.env, GNUPGHOME: home } });
   gpg('--quick-gen-key', `${name} <${name}@example.test>`, 'ed25519', 'cert', '1d');
   const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(gpg('--with-colons', '--list-keys'))![1];
@@ -39,6 +43,11 @@ beforeAll(() => {
   fs.writeFileSync(path.join(dir, 'influxdb.tar.gz'), 'not really a tarball\n');
 });
 
+afterAll(async () => {
+  for (const home of homes) spawnSync('gpgconf', ['--homedir', home, '--kill', 'gpg-agent']);
+  await stopAll();
+});
+
 /** Runs the Dockerfile's check in a fresh GNUPGHOME with the key file of `keyOf`, the tarball signed by `signer`. */
 function check(keyOf: string, signer: string, pinned: string): number | null {
   const work = fs.mkdtempSync(path.join(dir, 'check-'));
@@ -47,6 +56,7 @@ function check(keyOf: string, signer: string, pinned: string): number | null {
   run('gpg', ['--batch', '--yes', '--armor', '--detach-sign', '-o', path.join(work, 'influxdb.tar.gz.asc'), path.join(work, 'influxdb.tar.gz')], { env: { ...process.env, GNUPGHOME: path.join(dir, signer) } });
   const gnupg = path.join(work, 'gnupg');
   fs.mkdirSync(gnupg, { mode: 0o700 });
+  homes.push(gnupg);
   return spawnSync('sh', ['-eu', '-c', checkScript()], { cwd: work, env: { ...process.env, GNUPGHOME: gnupg, tarball: 'influxdb.tar.gz', INFLUXDB_GPG_KEY: pinned }, encoding: 'utf8' }).status;
 }
 

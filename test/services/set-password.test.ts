@@ -7,7 +7,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { IMAGE_PATH, randomSecret, scratchDir } from './support/harness';
+import { IMAGE_PATH, randomSecret, scratchDir, stopAll } from './support/harness';
 import { createSshUser, removeUser } from './support/nginx';
 
 let dir: string;
@@ -29,7 +29,10 @@ beforeAll(() => {
   dir = scratchDir('set-password');
   user = createSshUser();
 });
-afterAll(() => removeUser(user));
+afterAll(async () => {
+  removeUser(user);
+  await stopAll();
+});
 
 test('B11 the password is set, and busybox chpasswd\'s success line stays out of the log', () => {
   const PATH = pathWithChpasswd('busybox-like', `/usr/sbin/chpasswd "$@" && echo "chpasswd: password for '${user}' changed" >&2`);

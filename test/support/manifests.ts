@@ -1,5 +1,5 @@
 /** Synthesizes the stack in memory, as `cdk8s synth` does, for assertions on the manifests. */
-import { Testing } from 'cdk8s';
+import { App } from 'cdk8s';
 import { buildApp } from '../../lib/app';
 import { resolveStackConfig, StackConfig, StackConfigOverrides } from '../../lib/config';
 
@@ -17,7 +17,8 @@ export interface Synth {
 
 export function synth(...overrides: StackConfigOverrides[]): Synth {
   const config = resolveStackConfig(...overrides);
-  const app = Testing.app();
+  // Not Testing.app(): it makes a temporary output folder per call that nothing removes.
+  const app = new App();
   buildApp(app, config);
   const charts = Object.fromEntries(app.charts.map((chart) => [chart.node.id, chart.toJson()]));
   return { config, charts, all: Object.values(charts).flat() };
