@@ -1,15 +1,7 @@
 import { DEFAULT_CONFIG, resolveStackConfig, StackConfigError, StackConfigOverrides } from '../lib/config';
+import { errorMessage } from './support/errors';
 
 const users = DEFAULT_CONFIG.wordpress.users;
-
-function errorMessage(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  return '(no error)';
-}
 
 describe('B1 the stack configuration', () => {
   test('B1 the defaults are valid and work on minikube (MetalLB, one address, the subject ports)', () => {

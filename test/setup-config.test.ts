@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closestName, resolveStackConfig, StackConfigOverrides } from '../lib/config';
 import { readOverrides } from '../lib/setup/config-files';
+import { errorMessage } from './support/errors';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-config-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -18,29 +19,20 @@ function file(name: string, text: string): string {
   return where;
 }
 
-function message(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  return '(no error)';
-}
-
 describe('B13 a configuration file that is not a JSON object is refused with its name and the reason', () => {
   test('B13 invalid JSON', () => {
     const where = file('broken.json', '{ "namespace": "x", }');
-    expect(message(() => readOverrides(where))).toMatch(new RegExp(`^${where}: is not valid JSON \\(.+\\)$`));
+    expect(errorMessage(() => readOverrides(where))).toMatch(new RegExp(`^${where}: is not valid JSON \\(.+\\)$`));
   });
 
   test('B13 a top-level list, a string, null', () => {
-    expect(message(() => readOverrides(file('list.json', '[{"namespace": "x"}]')))).toContain('must hold one JSON object ({ "namespace": …, "ports": { … } }), not a list');
-    expect(message(() => readOverrides(file('string.json', '"ft"')))).toContain('not a string');
-    expect(message(() => readOverrides(file('null.json', 'null')))).toContain('not null');
+    expect(errorMessage(() => readOverrides(file('list.json', '[{"namespace": "x"}]')))).toContain('must hold one JSON object ({ "namespace": …, "ports": { … } }), not a list');
+    expect(errorMessage(() => readOverrides(file('string.json', '"ft"')))).toContain('not a string');
+    expect(errorMessage(() => readOverrides(file('null.json', 'null')))).toContain('not null');
   });
 
   test('B13 a file that does not exist', () => {
-    expect(message(() => readOverrides(path.join(dir, 'none.json')))).toBe(`${path.join(dir, 'none.json')}: no such file`);
+    expect(errorMessage(() => readOverrides(path.join(dir, 'none.json')))).toBe(`${path.join(dir, 'none.json')}: no such file`);
   });
 
   test('B13 a JSON object is read as it is', () => {
@@ -58,24 +50,24 @@ describe('B1 B13 each field keeps the type of its default', () => {
     ['null', { images: { registry: null } }, 'stack config: images.registry is null; allowed: a string'],
   ];
   test.each(cases)('B13 %s', (_, overrides, expected) => {
-    expect(message(() => resolveStackConfig(overrides as StackConfigOverrides))).toBe(expected);
+    expect(errorMessage(() => resolveStackConfig(overrides as StackConfigOverrides))).toBe(expected);
   });
 
   test('B13 an optional field without a default is still checked', () => {
-    expect(message(() => resolveStackConfig({ storage: { storageClass: 7 as unknown as string } }))).toBe('stack config: storage.storageClass is 7; allowed: a StorageClass name (DNS subdomain)');
+    expect(errorMessage(() => resolveStackConfig({ storage: { storageClass: 7 as unknown as string } }))).toBe('stack config: storage.storageClass is 7; allowed: a StorageClass name (DNS subdomain)');
   });
 });
 
 describe('B13 an unknown field names the known ones, with a guess when one is close', () => {
   test('B13 a typo gets "did you mean"', () => {
-    expect(message(() => resolveStackConfig({ ports: { wordpres: 5050 } } as StackConfigOverrides)))
+    expect(errorMessage(() => resolveStackConfig({ ports: { wordpres: 5050 } } as StackConfigOverrides)))
       .toBe('stack config: ports.wordpres is 5050; allowed: one of the known fields: http, https, ssh, wordpress, phpmyadmin, ftps, grafana (did you mean "wordpress"?)');
-    expect(message(() => resolveStackConfig({ namepsace: 'x' } as StackConfigOverrides))).toContain('(did you mean "namespace"?)');
-    expect(message(() => resolveStackConfig({ loadbalancer: {} } as StackConfigOverrides))).toContain('(did you mean "loadBalancer"?)');
+    expect(errorMessage(() => resolveStackConfig({ namepsace: 'x' } as StackConfigOverrides))).toContain('(did you mean "namespace"?)');
+    expect(errorMessage(() => resolveStackConfig({ loadbalancer: {} } as StackConfigOverrides))).toContain('(did you mean "loadBalancer"?)');
   });
 
   test('B13 a name far from every known one gets no guess', () => {
-    expect(message(() => resolveStackConfig({ colour: 'blue' } as StackConfigOverrides))).not.toContain('did you mean');
+    expect(errorMessage(() => resolveStackConfig({ colour: 'blue' } as StackConfigOverrides))).not.toContain('did you mean');
     expect(closestName('xyz', ['namespace', 'ports'])).toBeUndefined();
     expect(closestName('htp', ['http', 'https'])).toBe('http');
   });
@@ -103,7 +95,7 @@ describe('B13 the settings a stack was set up with are remembered', () => {
 
   test('B13 another --config for a command other than up is refused, saying what to do', () => {
     const other = file('other.json', JSON.stringify({ namespace: 'my-stack' }));
-    expect(message(() => rememberedConfig(state, other))).toBe(`${other} is not the configuration this stack was set up with (${statePaths(state).userConfig}). `
+    expect(errorMessage(() => rememberedConfig(state, other))).toBe(`${other} is not the configuration this stack was set up with (${statePaths(state).userConfig}). `
       + `To change the stack, run ./setup.sh up --config ${other}; to act on the stack as it is, leave --config out.`);
   });
 
@@ -111,11 +103,11 @@ describe('B13 the settings a stack was set up with are remembered', () => {
     const ports = file('ports.json', JSON.stringify({ namespace: 'my-stack', ports: { wordpress: 8081 } }));
     expect(resolveRun({ root: ROOT, stateDir: state, userConfigFile: ports, nodeIp: '192.168.49.2' }).config.ports.wordpress).toBe(8081);
     const moved = file('moved.json', JSON.stringify({ namespace: 'elsewhere' }));
-    expect(message(() => resolveRun({ root: ROOT, stateDir: state, userConfigFile: moved, nodeIp: '192.168.49.2' })))
+    expect(errorMessage(() => resolveRun({ root: ROOT, stateDir: state, userConfigFile: moved, nodeIp: '192.168.49.2' })))
       .toBe('namespace is "elsewhere"; allowed: the namespace this stack lives in ("my-stack"); to move it, run ./setup.sh delete first (it deletes the data), then ./setup.sh up');
   });
 
   test('B13 no state yet: commands other than up say to run setup first', () => {
-    expect(message(() => rememberedConfig(path.join(dir, 'none')))).toBe(`no settings in ${path.join(dir, 'none')} yet: run ./setup.sh first`);
+    expect(errorMessage(() => rememberedConfig(path.join(dir, 'none')))).toBe(`no settings in ${path.join(dir, 'none')} yet: run ./setup.sh first`);
   });
 });
