@@ -14,6 +14,26 @@
  */
 import type { ServiceName } from '../config';
 
+/**
+ * Where every pod serves its own figures: srcs/common/serve-metrics (busybox httpd running the
+ * image's collector) on one port, the same in every pod (each pod has its own address), which no
+ * Service carries.
+ */
+export const METRICS_PORT = 9117;
+export const METRICS_PATH = '/cgi-bin/metrics';
+
+/** One figure a collector prints: a sample without labels, of Prometheus type `type`. */
+export interface PodMetric {
+  readonly name: string;
+  readonly type: 'gauge' | 'counter';
+}
+
+/** The figures of one program in a pod (nginx, php-fpm, MariaDB…), by what the panels call them. */
+export type MetricFamily = Readonly<Record<string, PodMetric>>;
+
+export const gauge = (name: string): PodMetric => ({ name, type: 'gauge' });
+export const counter = (name: string): PodMetric => ({ name, type: 'counter' });
+
 
 export interface PodMetricsEndpoint {
   readonly port: number;
