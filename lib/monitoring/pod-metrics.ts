@@ -34,6 +34,23 @@ export type MetricFamily = Readonly<Record<string, PodMetric>>;
 export const gauge = (name: string): PodMetric => ({ name, type: 'gauge' });
 export const counter = (name: string): PodMetric => ({ name, type: 'counter' });
 
+/**
+ * nginx's own figures, in every pod that runs nginx (nginx, wordpress, phpmyadmin): its stub_status
+ * page (srcs/common/nginx.conf.template, on 127.0.0.1 only; nginx
+ * src/http/modules/ngx_http_stub_status_module.c) printed by srcs/common/collect-nginx-metrics.
+ * The counters count since nginx started; each scrape is one of the requests and, while it runs,
+ * one of the active, writing connections.
+ */
+export const NGINX_METRICS = {
+  active: gauge('nginx_connections_active'),
+  reading: gauge('nginx_connections_reading'),
+  writing: gauge('nginx_connections_writing'),
+  waiting: gauge('nginx_connections_waiting'),
+  accepted: counter('nginx_connections_accepted_total'),
+  handled: counter('nginx_connections_handled_total'),
+  requests: counter('nginx_http_requests_total'),
+} satisfies MetricFamily;
+
 
 export interface PodMetricsEndpoint {
   readonly port: number;

@@ -17,6 +17,8 @@ NGINX_USER="${NGINX_USER:-nginx}"
 NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
 NGINX_HTTP_LISTEN="${NGINX_HTTP_LISTEN:-80}"
 NGINX_HTTPS_LISTEN="${NGINX_HTTPS_LISTEN:-443}"
+# nginx's stub_status on 127.0.0.1 (nginx.conf), read by collect-nginx-metrics (B10).
+NGINX_STATUS_PORT="${NGINX_STATUS_PORT:-8081}"
 SSH_LISTEN="${SSH_LISTEN:-0.0.0.0:22}"
 SSHD_DIR="${SSHD_DIR:-/etc/ssh}"
 WWW_ROOT="${WWW_ROOT:-/var/www/ft-services}"
@@ -51,7 +53,7 @@ ssh_password="$(read-secret ssh-user/password)"
 
 # render-template reads the @NAME@ values from the environment.
 export SSH_USER HTTPS_PORT_SUFFIX WORDPRESS_PORT_SUFFIX PHPMYADMIN_URL SECRETS_DIR NGINX_USER NGINX_RUN_DIR NGINX_HTTP_LISTEN \
-  NGINX_HTTPS_LISTEN SSH_LISTEN SSHD_DIR WWW_ROOT
+  NGINX_HTTPS_LISTEN NGINX_STATUS_PORT SSH_LISTEN SSHD_DIR WWW_ROOT
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$SSHD_DIR"
 render-template "$FT_SHARE/common/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"

@@ -17,6 +17,8 @@ PMA_TEMP_DIR="${PMA_TEMP_DIR:-/tmp/phpmyadmin}"
 NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
 NGINX_USER="${NGINX_USER:-nginx}"
 NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
+# nginx's stub_status on 127.0.0.1 (nginx.conf), read by collect-nginx-metrics (B10).
+NGINX_STATUS_PORT="${NGINX_STATUS_PORT:-8081}"
 PHP_FPM_BIN="${PHP_FPM_BIN:-php-fpm83}"
 PHP_FPM_CONF="${PHP_FPM_CONF:-/etc/php83/php-fpm.conf}"
 PHP_FPM_LISTEN="${PHP_FPM_LISTEN:-127.0.0.1:9000}"
@@ -39,7 +41,7 @@ read-secret tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret >/dev/null
 # render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
 # PMA_PORT, PMA_TEMP_DIR, SECRETS_DIR and FT_SHARE through php-fpm.
 export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN PMA_ROOT PMA_TEMP_DIR NGINX_USER NGINX_RUN_DIR \
-  PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
+  NGINX_STATUS_PORT PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"
 # phpMyAdmin caches compiled templates there; only php-fpm's user needs it.

@@ -14,6 +14,8 @@ export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 export NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
 export NGINX_USER="${NGINX_USER:-nginx}"
 export NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
+# nginx's stub_status on 127.0.0.1 (nginx.conf), read by collect-nginx-metrics (B10).
+export NGINX_STATUS_PORT="${NGINX_STATUS_PORT:-8081}"
 export PHP_FPM_BIN="${PHP_FPM_BIN:-php-fpm83}"
 export PHP_FPM_CONF="${PHP_FPM_CONF:-/etc/php83/php-fpm.conf}"
 export PHP_FPM_USER="${PHP_FPM_USER:-nobody}"

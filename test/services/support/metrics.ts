@@ -3,9 +3,10 @@
  * srcs/common/serve-metrics (busybox httpd, as in the images) on a loopback port, and the
  * Prometheus text format 0.0.4 read back the way telegraf's Prometheus parser reads it.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
-import { freePort, IMAGE_PATH, scratchDir, Server, SRCS, startServer, waitFor } from './harness';
+import { freePort, haveCommand, IMAGE_PATH, run, scratchDir, Server, SRCS, startServer, waitFor } from './harness';
 
 /** One sample of the exposition: the value and the `# TYPE` given for its name. */
 export interface Sample {
@@ -74,4 +75,22 @@ export async function startMetricsServer(name: string, collector: readonly strin
     return (await scrape(url)).status !== 404;
   }, 10000);
   return { server, port, url };
+}
+
+/**
+ * PATH for a collector run as in the images: a scratch folder of links to busybox for `applets`
+ * first, then IMAGE_PATH. Alpine's wget, timeout, awk… are busybox applets (aports main/busybox
+ * busyboxconfig); on Debian the same names are other programs (GNU wget takes other options and
+ * fails otherwise), so a collector tested with them would not be tested as it runs.
+ */
+export function busyboxPath(applets: readonly string[]): string {
+  if (!haveCommand('busybox')) throw new Error('busybox not found: install busybox (.ci/install-host-packages)');
+  const busybox = run('sh', ['-c', 'command -v busybox']).trim();
+  const known = new Set(run(busybox, ['--list']).split('\n'));
+  const missing = applets.filter((applet) => !known.has(applet));
+  if (missing.length > 0) throw new Error(`${busybox} has no ${missing.join(', ')} applet`);
+  const dir = path.join(scratchDir('busybox-applets'), 'bin');
+  fs.mkdirSync(dir);
+  for (const applet of applets) fs.symlinkSync(busybox, path.join(dir, applet));
+  return `${dir}:${IMAGE_PATH}`;
 }

@@ -80,6 +80,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
   const httpPort = reuse?.httpPort ?? await freePort();
   const httpsPort = reuse?.httpsPort ?? await freePort();
   const sshPort = reuse?.sshPort ?? await freePort();
+  const statusPort = reuse?.env.NGINX_STATUS_PORT ?? String(await freePort());
   const env = {
     PATH: IMAGE_PATH,
     SSH_USER: sshUser,
@@ -93,6 +94,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
     NGINX_RUN_DIR: path.join(dir, 'run'),
     NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
     NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
+    NGINX_STATUS_PORT: statusPort,
     SSH_LISTEN: `127.0.0.1:${sshPort}`,
     SSHD_DIR: path.join(dir, 'ssh'),
     WWW_ROOT: path.join(SRCS, 'nginx', 'www'),

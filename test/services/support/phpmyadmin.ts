@@ -64,6 +64,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
     // Debian has no `nginx` user.
     NGINX_USER: 'www-data',
     NGINX_RUN_DIR: path.join(dir, 'run'),
+    NGINX_STATUS_PORT: String(await freePort()),
     PHP_FPM_BIN: debianPhpFpm(),
     PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,

@@ -117,6 +117,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     NGINX_CONF_DIR: path.join(dir, 'nginx'),
     NGINX_USER: 'www-data',
     NGINX_RUN_DIR: path.join(dir, 'run'),
+    NGINX_STATUS_PORT: String(await freePort()),
     PHP_FPM_BIN: debianPhpFpm(),
     PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
     PHP_FPM_USER: 'www-data',
