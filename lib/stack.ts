@@ -86,8 +86,7 @@ export class StackChart extends Chart {
 
     for (const service of this.services) {
       if (service.allowedClients.length > 0) allowOnlyDeclaredClients(this, service);
-      const metrics = POD_METRICS[service.name];
-      if (metrics !== undefined) scrapeOnItsNode(service, telegraf, metrics);
+      if (POD_METRICS[service.name] !== undefined) scrapeOnItsNode(service, telegraf);
     }
   }
 }

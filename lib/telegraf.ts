@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { InfluxDb } from './influxdb';
 import { PolicyRule, TELEGRAF_CONFIG_FILE, TELEGRAF_CONFIG_PATH, TELEGRAF_ENV, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from './telegraf-config';
-import { PodMetricsEndpoint, scrapeAnnotations } from './monitoring/pod-metrics';
+import { METRICS_PORT, scrapeAnnotations } from './monitoring/pod-metrics';
 import { configuredService, selectorLabels, STACK_NAME, StackService, StackServiceContext } from './stack-service';
 
 export interface TelegrafProps extends StackServiceContext {
@@ -76,24 +76,29 @@ function toPolicyRule(rule: PolicyRule): k8s.PolicyRule {
 }
 
 /**
- * `service`'s pods serve their own figures on `endpoint` for the telegraf of their node (B10,
- * lib/monitoring/pod-metrics.ts): the pods are annotated for `inputs.prometheus`, the entrypoint
- * listens there (`METRICS_LISTEN`), and a NetworkPolicy admits telegraf alone to that port while
- * the service's own ports stay open as before. No Service carries the port (S4).
+ * `service`'s pods serve their own figures on METRICS_PORT for the telegraf of their node (B10,
+ * lib/monitoring/pod-metrics.ts): the pods are annotated for `inputs.prometheus`, the entrypoint's
+ * serve-metrics listens there (`METRICS_LISTEN`), and a NetworkPolicy admits telegraf alone to
+ * that port. No Service carries the port (S4). NetworkPolicies add up: a service that admits only
+ * its declared clients keeps that policy for its own ports; any other service's own ports are
+ * opened to every source here, as they were before a policy selected its pods.
  */
-export function scrapeOnItsNode(service: StackService, telegraf: Telegraf, endpoint: PodMetricsEndpoint): void {
-  for (const [key, value] of Object.entries(scrapeAnnotations(endpoint))) service.workload.podMetadata.addAnnotation(key, value);
-  service.container.env.addVariable('METRICS_LISTEN', kplus.EnvValue.fromValue(String(endpoint.port)));
+export function scrapeOnItsNode(service: StackService, telegraf: Telegraf): void {
+  for (const [key, value] of Object.entries(scrapeAnnotations())) service.workload.podMetadata.addAnnotation(key, value);
+  service.container.env.addVariable('METRICS_LISTEN', kplus.EnvValue.fromValue(String(METRICS_PORT)));
   const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+  const ownPorts: k8s.NetworkPolicyIngressRule[] = service.allowedClients.length > 0
+    ? []
+    // No `from`: every source, as without a policy.
+    : [{ ports: service.ports.map((port) => tcp(port.containerPort)) }];
   new k8s.KubeNetworkPolicy(service, 'MetricsPolicy', {
     metadata: { name: `${service.name}-metrics-from-telegraf`, labels: service.labels },
     spec: {
       podSelector: { matchLabels: selectorLabels(service.name) },
       policyTypes: ['Ingress'],
       ingress: [
-        { from: [{ podSelector: { matchLabels: selectorLabels(telegraf.name) } }], ports: [tcp(endpoint.port)] },
-        // No `from`: every source, as without a policy.
-        { ports: service.ports.map((port) => tcp(port.containerPort)) },
+        { from: [{ podSelector: { matchLabels: selectorLabels(telegraf.name) } }], ports: [tcp(METRICS_PORT)] },
+        ...ownPorts,
       ],
     },
   });

@@ -1,4 +1,5 @@
 import { SERVICE_NAMES } from '../lib/config';
+import { POD_METRICS } from '../lib/monitoring/pod-metrics';
 import { stackSecrets } from '../lib/secrets';
 import { containersOf, Manifest, matches, named, ofKind, synth, workloads } from './support/manifests';
 
@@ -93,7 +94,7 @@ describe('S5–S9 services and ports', () => {
 
   test('S6 phpMyAdmin listens on 5000 and points at the mysql Service', () => {
     expect(servicePorts('phpmyadmin')).toEqual([5000]);
-    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', METRICS_LISTEN: '9253' });
+    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', METRICS_LISTEN: '9117' });
   });
 
   test('S7 nginx listens on 80, 443 and 22 (SSH) on the shared address', () => {
@@ -427,20 +428,32 @@ describe('B7 portability', () => {
 });
 
 describe('B10 pods that serve their own figures', () => {
-  const fenced = ['wordpress', 'phpmyadmin'];
+  const fenced = Object.keys(POD_METRICS);
   const policy = (name: string) => named(objects, 'NetworkPolicy', `${name}-metrics-from-telegraf`);
+  /** Services whose own ports already admit only their declared clients (B8). */
+  const clientFenced = (name: string) => objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `${name}-allow-clients`);
 
-  test.each(fenced)('B10 %s pods are annotated for the telegraf of their node (inputs.prometheus, pod_scrape_scope node) and listen on 9253', (name) => {
-    expect(workload(name).spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9253', 'prometheus.io/path': '/metrics' });
-    expect(env(name).METRICS_LISTEN).toBe('9253');
+  test.each(fenced)('B10 %s pods are annotated for the telegraf of their node (inputs.prometheus, pod_scrape_scope node) and serve-metrics listens on 9117', (name) => {
+    expect(workload(name).spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9117', 'prometheus.io/path': '/cgi-bin/metrics' });
+    expect(env(name).METRICS_LISTEN).toBe('9117');
   });
 
   test.each(fenced)('S4 B10 no Service carries %s\'s metrics port, and only telegraf may open it', (name) => {
-    for (const service of services) expect(service.spec.ports.map((port: Manifest) => port.targetPort)).not.toContain(9253);
-    const [metrics, publicPorts] = policy(name).spec.ingress;
-    expect(metrics).toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'telegraf', 'app.kubernetes.io/instance': 'ft-services' } } }], ports: [{ protocol: 'TCP', port: 9253 }] });
-    expect(publicPorts.from).toBeUndefined();
-    expect(publicPorts.ports.map((port: Manifest) => port.port)).not.toContain(9253);
+    for (const service of services) expect(service.spec.ports.map((port: Manifest) => port.targetPort)).not.toContain(9117);
+    const [metrics, ...others] = policy(name).spec.ingress;
+    expect(metrics).toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'telegraf', 'app.kubernetes.io/instance': 'ft-services' } } }], ports: [{ protocol: 'TCP', port: 9117 }] });
+    for (const rule of others) expect(rule.ports.map((port: Manifest) => port.port)).not.toContain(9117);
+  });
+
+  test.each(fenced)('B8 B10 the metrics policy of %s opens its own ports to every source only where no client policy fences them', (name) => {
+    const others = policy(name).spec.ingress.slice(1);
+    if (clientFenced(name)) {
+      expect(others).toEqual([]);
+    } else {
+      expect(others).toHaveLength(1);
+      expect(others[0].from).toBeUndefined();
+      expect(others[0].ports.map((port: Manifest) => port.port).sort()).toEqual(workload(name).spec.template.spec.containers[0].ports.map((port: Manifest) => port.containerPort).sort());
+    }
   });
 
   test('B10 no other pod is scraped', () => {

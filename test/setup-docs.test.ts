@@ -8,6 +8,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildApp } from '../lib/app';
 import { DEFAULT_CONFIG, resolveStackConfig } from '../lib/config';
+import { METRICS_PORT } from '../lib/monitoring/pod-metrics';
 import { secretChecksumAnnotation } from '../lib/secret-checksums';
 import { stackSecrets } from '../lib/secrets';
 import { readOverrides } from '../lib/setup/config-files';
@@ -69,9 +70,9 @@ describe('B13 the diagram of the stack', () => {
     expect(diagram).toContain('telegraf -- "8086, allowed by NetworkPolicy" --> influxdb');
     expect(diagram).toContain('grafana -- "8086, allowed by NetworkPolicy" --> influxdb');
     expect(diagram).toContain('nginx -- "5000" --> phpmyadmin');
-    // telegraf reads php-fpm's figures on the metrics port (B10); nothing else inside calls them.
-    expect(diagram).toContain('telegraf -- "9253" --> wordpress');
-    expect(diagram).not.toMatch(/^  (?!lb |telegraf -- "9253")\S+ -- .*--> (nginx|wordpress|grafana)$/m);
+    // telegraf reads the pods' own figures on the metrics port (B10); nothing else inside calls them.
+    expect(diagram).toContain(`telegraf -- "${METRICS_PORT}" --> wordpress`);
+    expect(diagram).not.toMatch(new RegExp(`^  (?!lb |telegraf -- "${METRICS_PORT}")\\S+ -- .*--> (nginx|wordpress|grafana)$`, 'm'));
   });
 });
 

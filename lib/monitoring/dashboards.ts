@@ -15,7 +15,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERVICE_NAMES, ServiceName } from '../config';
-import { PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetricsEndpoint } from './pod-metrics';
+import { MetricFamily, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
 
 /**
@@ -262,39 +262,69 @@ const SERVICE_PANELS: Readonly<Record<string, (namespace: string) => PanelSpec[]
   },
 };
 
-/** Panels from the figures a service's pods serve themselves (pod-metrics.ts), per family. */
-const POD_PANELS: Readonly<Record<PodMetricsEndpoint['family'], (service: string, namespace: string) => PanelSpec[]>> = {
-  phpFpm: (service, namespace) => {
-    const m = PHP_FPM_METRICS;
-    const perPod = { measurement: POD_METRICS_MEASUREMENT, where: podConditions(service, namespace), groupBy: [SERIES_TAGS.pod] };
-    return [
-      {
-        title: 'php-fpm processes',
-        description: 'Workers of the php-fpm pool busy with a request and waiting for one (pm.status_path).',
-        kind: 'timeseries',
-        unit: 'none',
-        queries: [
-          { ...perPod, select: `max(${quoteIdentifier(m.active)})`, alias: 'active $tag_pod_name' },
-          { ...perPod, select: `max(${quoteIdentifier(m.idle)})`, alias: 'idle $tag_pod_name' },
-        ],
-      },
-      {
-        title: 'php-fpm listen queue',
-        description: 'Requests waiting for a free php-fpm worker: above zero, the pool is too small.',
-        kind: 'timeseries',
-        unit: 'none',
-        queries: [{ ...perPod, select: `max(${quoteIdentifier(m.listenQueue)})`, alias: 'queued $tag_pod_name' }],
-      },
-    ];
-  },
-};
+/** The figures `service`'s pods serve themselves (pod-metrics.ts): one line per pod. */
+function podFigures(service: string, namespace: string): Omit<InfluxQuery, 'select' | 'alias'> {
+  return { measurement: POD_METRICS_MEASUREMENT, where: podConditions(service, namespace), groupBy: [SERIES_TAGS.pod] };
+}
+
+/** How a pod's figure is shown: a counter as its per-second rate, a gauge as its highest value in the interval. */
+export function figure(metric: PodMetric): string {
+  return metric.type === 'counter' ? rate(metric.name) : `max(${quoteIdentifier(metric.name)})`;
+}
+
+function phpFpmPanels(service: string, namespace: string): PanelSpec[] {
+  const m = PHP_FPM_METRICS;
+  const perPod = podFigures(service, namespace);
+  return [
+    {
+      title: 'php-fpm processes',
+      description: 'Workers of the php-fpm pool busy with a request and waiting for one (pm.status_path).',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [
+        { ...perPod, select: figure(m.active), alias: 'active $tag_pod_name' },
+        { ...perPod, select: figure(m.idle), alias: 'idle $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'php-fpm requests',
+      description: 'Requests per second php-fpm accepted, and how often per second every worker was busy (pm.max_children reached).',
+      kind: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        { ...perPod, select: figure(m.accepted), alias: 'accepted $tag_pod_name' },
+        { ...perPod, select: figure(m.maxChildrenReached), alias: 'max children reached $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'php-fpm listen queue',
+      description: 'Requests waiting for a free php-fpm worker: above zero, the pool is too small.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [{ ...perPod, select: figure(m.listenQueue), alias: 'queued $tag_pod_name' }],
+    },
+  ];
+}
+
+/** The panels of each family of figures a pod serves (pod-metrics.ts), for every service that runs it. */
+const FAMILY_PANELS = new Map<MetricFamily, (service: string, namespace: string) => PanelSpec[]>([
+  [PHP_FPM_METRICS, phpFpmPanels],
+]);
+
+/** The panels of `service`'s own figures, family by family. */
+function podFigurePanels(service: string, namespace: string): PanelSpec[] {
+  return (POD_METRICS[service as ServiceName] ?? []).flatMap((family) => {
+    const panels = FAMILY_PANELS.get(family);
+    if (panels === undefined) throw new Error(`no panels for a family of ${service}'s figures: ${Object.values(family).map((m) => m.name).join(', ')}`);
+    return panels(service, namespace);
+  });
+}
 
 /** Every panel of `service`'s dashboard, in display order. */
 export function servicePanels(service: string, namespace: string): readonly PanelSpec[] {
-  const served = POD_METRICS[service as ServiceName];
   return [
     ...containerPanels(service, namespace),
-    ...(served ? POD_PANELS[served.family](service, namespace) : []),
+    ...podFigurePanels(service, namespace),
     ...(SERVICE_PANELS[service]?.(namespace) ?? []),
   ];
 }

@@ -1,6 +1,6 @@
 /**
- * A service's own figures, served by each of its pods in Prometheus/OpenMetrics text on a metrics
- * port, and read ONCE PER POD on any number of nodes (B10): the DaemonSet's telegraf on each node
+ * A service's own figures, served by each of its pods in Prometheus text on a metrics port, and
+ * read ONCE PER POD on any number of nodes (B10): the DaemonSet's telegraf on each node
  * reads the pods of its own node only, through `inputs.prometheus` with `monitor_kubernetes_pods`
  * and `pod_scrape_scope = "node"` (telegraf v1.34.4 plugins/inputs/prometheus/kubernetes.go
  * `cAdvisor`: it lists `https://<node_ip>:10250/pods`, the kubelet's own pods, which the kubelet
@@ -9,8 +9,10 @@
  * pods would be read by every node's telegraf, N times; no Service exposes the metrics port (S4),
  * and a NetworkPolicy admits only telegraf to it.
  *
- * A service declares its endpoint once here; the chart annotates its pods and opens the port to
- * telegraf, the telegraf config lets the fields through, the dashboard gets the panels (B3).
+ * A service declares its figures once here, as the families of the programs it runs; the chart
+ * annotates its pods and opens the port to telegraf, the telegraf config lets exactly these fields
+ * through, the dashboard gets the panels (B3), and the host tests check that each image's collector
+ * prints exactly these names.
  */
 import type { ServiceName } from '../config';
 
@@ -59,39 +61,43 @@ export interface PodMetricsEndpoint {
 }
 
 /**
- * php-fpm's pool status (`pm.status_path`) in OpenMetrics format (`?openmetrics`, PHP >= 8.1;
- * php-src sapi/fpm/fpm/fpm_status.c), proxied by the pod's nginx on 9253 (srcs/common/
- * nginx-metrics.conf.template): the gauges `phpfpm_active_processes`, `phpfpm_idle_processes` and
- * `phpfpm_listen_queue`. Its counters (`phpfpm_accepted_connections`, `phpfpm_max_children_reached`)
- * lack the `_total` sample suffix OpenMetrics asks for, and telegraf's OpenMetrics parser writes
- * none of them (seen with the real telegraf and php-fpm in test/services/telegraf.test.ts).
+ * php-fpm's pool (`pm.status_path`, read in its plain-text format by srcs/common/
+ * collect-php-fpm-metrics through the pod's nginx on the loopback; php-src sapi/fpm/fpm/
+ * fpm_status.c names each line): workers busy and idle, requests waiting for a worker, requests
+ * accepted, and how often the pool hit `pm.max_children`.
  */
 export const PHP_FPM_METRICS = {
-  endpoint: { port: 9253, path: '/metrics', family: 'phpFpm' } as PodMetricsEndpoint,
-  active: 'phpfpm_active_processes',
-  idle: 'phpfpm_idle_processes',
-  listenQueue: 'phpfpm_listen_queue',
-} as const;
+  active: gauge('phpfpm_active_processes'),
+  idle: gauge('phpfpm_idle_processes'),
+  listenQueue: gauge('phpfpm_listen_queue'),
+  accepted: counter('phpfpm_accepted_connections_total'),
+  maxChildrenReached: counter('phpfpm_max_children_reached_total'),
+} satisfies MetricFamily;
 
 /**
  * telegraf's measurement for what `inputs.prometheus` reads with `metric_version = 2` from a target
- * that answers in OpenMetrics (`application/openmetrics-text`, as php-fpm does): `openmetric`, a field
- * per metric name (plugins/parsers/openmetrics/metric_v2.go; Prometheus text would be `prometheus`).
+ * that answers in Prometheus text (`text/plain; version=0.0.4`, as serve-metrics does): `prometheus`,
+ * a field per metric name (telegraf v1.34.4 plugins/parsers/prometheus/metric_v2.go).
  */
-export const POD_METRICS_MEASUREMENT = 'openmetric';
+export const POD_METRICS_MEASUREMENT = 'prometheus';
 
-/** The services whose pods serve their own figures, and where (one declaration per service). */
-export const POD_METRICS: Readonly<Partial<Record<ServiceName, PodMetricsEndpoint>>> = {
-  wordpress: PHP_FPM_METRICS.endpoint,
-  phpmyadmin: PHP_FPM_METRICS.endpoint,
+/** The services whose pods serve their own figures: the families of the programs each one runs. */
+export const POD_METRICS: Readonly<Partial<Record<ServiceName, readonly MetricFamily[]>>> = {
+  wordpress: [PHP_FPM_METRICS],
+  phpmyadmin: [PHP_FPM_METRICS],
 };
+
+/** The metrics `service`'s collector prints, in declaration order (none for a service without figures). */
+export function podMetrics(service: ServiceName): readonly PodMetric[] {
+  return (POD_METRICS[service] ?? []).flatMap((family) => Object.values(family));
+}
 
 /** Every field `inputs.prometheus` lets through. */
 export const POD_METRICS_FIELDS: readonly string[] = [
-  PHP_FPM_METRICS.active, PHP_FPM_METRICS.idle, PHP_FPM_METRICS.listenQueue,
+  ...new Set(Object.values(POD_METRICS).flatMap((families) => families.flatMap((family) => Object.values(family).map((metric) => metric.name)))),
 ];
 
 /** The pod annotations `inputs.prometheus` looks for (kubernetes.go shouldScrapePod, getScrapeURL). */
-export function scrapeAnnotations(endpoint: PodMetricsEndpoint): Record<string, string> {
-  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(endpoint.port), 'prometheus.io/path': endpoint.path };
+export function scrapeAnnotations(port: number = METRICS_PORT): Record<string, string> {
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': METRICS_PATH };
 }

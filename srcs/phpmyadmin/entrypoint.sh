@@ -1,7 +1,8 @@
 #!/bin/sh
-# phpMyAdmin (S6): nginx over TLS on 5000 and php-fpm, both under run-together, which exits as
-# soon as either dies so that Kubernetes restarts the container (S11). The configs are rendered
-# from the environment; config.inc.php itself is static and reads the environment at run time.
+# phpMyAdmin (S6): nginx over TLS on 5000 and php-fpm, with the pod's figures (serve-metrics), all
+# under run-together, which exits as soon as any of them dies so that Kubernetes restarts the
+# container (S11). The configs are rendered from the environment; config.inc.php itself is static
+# and reads the environment at run time.
 set -eu
 
 : "${PMA_HOST:?PMA_HOST is required}"
@@ -10,8 +11,11 @@ set -eu
 # php-fpm, a scratch copy of Debian's phpMyAdmin and loopback ports.
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 PMA_LISTEN="${PMA_LISTEN:-5000}"
-# php-fpm's figures for telegraf (the chart's metrics port).
-METRICS_LISTEN="${METRICS_LISTEN:-9253}"
+# The pod's own figures for telegraf (the chart's metrics port, serve-metrics), and where nginx
+# serves php-fpm's status to their collector (loopback only).
+METRICS_LISTEN="${METRICS_LISTEN:-9117}"
+METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"
+PHP_FPM_STATUS_LISTEN="${PHP_FPM_STATUS_LISTEN:-127.0.0.1:9254}"
 PMA_ROOT="${PMA_ROOT:-/usr/share/webapps/phpmyadmin}"
 PMA_TEMP_DIR="${PMA_TEMP_DIR:-/tmp/phpmyadmin}"
 NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
@@ -40,8 +44,8 @@ read-secret tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret >/dev/null
 
 # render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
 # PMA_PORT, PMA_TEMP_DIR, SECRETS_DIR and FT_SHARE through php-fpm.
-export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN PMA_ROOT PMA_TEMP_DIR NGINX_USER NGINX_RUN_DIR \
-  NGINX_STATUS_PORT PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
+export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN METRICS_ROOT PHP_FPM_STATUS_LISTEN PMA_ROOT PMA_TEMP_DIR \
+  NGINX_USER NGINX_RUN_DIR NGINX_STATUS_PORT PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"
 # phpMyAdmin caches compiled templates there; only php-fpm's user needs it.
@@ -57,4 +61,5 @@ render-template "$FT_SHARE/phpmyadmin/nginx-phpmyadmin.conf.template" "$NGINX_CO
 render-template "$FT_SHARE/common/nginx-metrics.conf.template" "$NGINX_CONF_DIR/http.d/metrics.conf"
 render-template "$FT_SHARE/common/php-fpm.conf.template" "$PHP_FPM_CONF"
 
-exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF"
+exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF" \
+  -- serve-metrics collect-php-fpm-metrics

@@ -1,15 +1,18 @@
 #!/bin/sh
 # WordPress: nginx + php-fpm on 5050 over TLS (S5). Renders the configs from the environment,
 # installs the site on first boot (install.php waits for MySQL, bounded, and fails so that
-# Kubernetes restarts the container), then runs both daemons under run-together, which exits as
-# soon as either dies (S11).
+# Kubernetes restarts the container), then runs both daemons and the pod's figures (serve-metrics)
+# under run-together, which exits as soon as any of them dies (S11).
 set -eu
 
 # Alpine paths by default; the host tests (B5) point them at Debian's servers and a scratch folder.
 export WORDPRESS_ROOT="${WORDPRESS_ROOT:-/var/www/wordpress}"
 export WORDPRESS_LISTEN="${WORDPRESS_LISTEN:-5050}"
-# php-fpm's figures for telegraf (the chart's metrics port).
-export METRICS_LISTEN="${METRICS_LISTEN:-9253}"
+# The pod's own figures for telegraf (the chart's metrics port, serve-metrics), and where nginx
+# serves php-fpm's status to their collector (loopback only).
+export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
+export METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"
+export PHP_FPM_STATUS_LISTEN="${PHP_FPM_STATUS_LISTEN:-127.0.0.1:9254}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 export NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
 export NGINX_USER="${NGINX_USER:-nginx}"
@@ -47,4 +50,5 @@ php "$FT_SHARE/wordpress/install.php"
 
 exec run-together \
   nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- \
-  "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF"
+  "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF" -- \
+  serve-metrics collect-php-fpm-metrics

@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { SERVICE_NAMES } from '../../lib/config';
+import { SERVICE_NAMES, ServiceName } from '../../lib/config';
 import { dashboardFiles } from '../../lib/monitoring/dashboards';
 import { METRICS, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafDocument, telegrafInputs } from '../../lib/telegraf-config';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
@@ -75,6 +75,41 @@ async function grafanaQuery(db: InfluxDatabase, database: string, query: string)
   return result.series ?? [];
 }
 
+/** A real server of the host tests behind OUR entrypoint, serving a pod's own figures (B10). */
+interface PodSource {
+  /** Where its serve-metrics listens on 127.0.0.1. */
+  readonly metricsPort: number;
+  /** Real work for the server, whose figures the panels must then show. */
+  traffic(): Promise<unknown>;
+}
+
+/** Starts `start` once, for the sources that share a server. */
+function once<T>(start: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | undefined;
+  return () => (started ??= start());
+}
+
+const portOf = (listen: string): number => Number(listen.split(':').pop());
+
+/** Servers more than one source uses: phpMyAdmin manages WordPress's MySQL. */
+const shared = {
+  wordpress: once((): Promise<WordpressSite> => startWordpress('telegraf-wordpress')),
+};
+
+/** How each service of POD_METRICS is served here, and what traffic it gets. */
+const POD_SOURCES: Readonly<Partial<Record<ServiceName, () => Promise<PodSource>>>> = {
+  wordpress: async () => {
+    const site = await shared.wordpress();
+    // Pages rendered by php-fpm.
+    return { metricsPort: portOf(site.env.METRICS_LISTEN), traffic: () => fetchInsecure(`${site.baseUrl}/`) };
+  },
+  phpmyadmin: async () => {
+    const site = await shared.wordpress();
+    const container: PhpMyAdminContainer = await startPhpMyAdminContainer({ host: site.db.host, port: site.db.port });
+    return { metricsPort: portOf(container.env.METRICS_LISTEN), traffic: () => fetchInsecure(container.url) };
+  },
+};
+
 const hasData = (series: Series[]): boolean => series.some((s) => s.values.some(([, ...values]) => values.some((value) => value !== null)));
 
 describe('K7 the telegraf binary', () => {
@@ -95,8 +130,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
   let env: TelegrafEnv;
   let telegraf: Server;
   let range: { fromMs: number; toMs: number };
-  let wordpress: WordpressSite;
-  let phpMyAdmin: PhpMyAdminContainer;
+  let sources: Partial<Record<ServiceName, PodSource>>;
 
   beforeAll(async () => {
     requireTelegraf();
@@ -106,15 +140,16 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     const tokenFile = path.join(dir, 'token');
     fs.writeFileSync(tokenFile, token);
     // The real servers whose pods serve their own figures (lib/monitoring/pod-metrics.ts).
-    [db, wordpress] = await Promise.all([startScratchInflux('telegraf-influxdb'), startWordpress('telegraf-wordpress')]);
-    phpMyAdmin = await startPhpMyAdminContainer({ host: wordpress.db.host, port: wordpress.db.port });
+    let started: Array<[string, PodSource]>;
+    [db, started] = await Promise.all([
+      startScratchInflux('telegraf-influxdb'),
+      Promise.all(Object.entries(POD_SOURCES).map(async ([service, start]) => [service, await start()] as [string, PodSource])),
+    ]);
+    sources = Object.fromEntries(started);
     // The chart's pod annotations, with the port each host server really listens on.
-    const served = { wordpress: wordpress.env.METRICS_LISTEN, phpmyadmin: phpMyAdmin.env.METRICS_LISTEN };
     const annotated = pods.map((pod) => {
-      const service = pod.containers[0].name as keyof typeof served;
-      const endpoint = POD_METRICS[service];
-      if (!endpoint) return pod;
-      return { ...pod, annotations: scrapeAnnotations({ ...endpoint, port: Number(served[service].split(':')[1]) }) };
+      const source = sources[pod.containers[0].name as ServiceName];
+      return source ? { ...pod, annotations: scrapeAnnotations(source.metricsPort) } : pod;
     });
     cluster = await startClusterStandIn({ node, pods: [...annotated, ...foreignPods, otherNodePod], token, tls, kubeletAddress: HOST_IP });
     const healthPort = await freePort();
@@ -140,8 +175,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     // Two whole Grafana intervals after the first one: every rate panel has two buckets to compare.
     await waitFor('telegraf writing for three 10 s intervals', async () => {
       if (!telegraf.running) throw new Error(`telegraf exited:\n${telegraf.log()}`);
-      // Real work for the servers whose own figures are read: pages rendered by php-fpm.
-      await Promise.all([fetchInsecure(`${wordpress.baseUrl}/`), fetchInsecure(phpMyAdmin.url)]);
+      await Promise.all(Object.values(sources).map((source) => source.traffic()));
       const series = await grafanaQuery(db, db.database, `SELECT count("${METRICS.telegrafAgent.written}") FROM "${METRICS.telegrafAgent.measurement}" WHERE time > now() - 5m GROUP BY time(${GRAFANA_INTERVAL}) fill(none)`);
       return (series[0]?.values.length ?? 0) >= 4;
     }, 90000).catch((error: Error) => { throw new Error(`${error.message}\n--- telegraf log ---\n${telegraf.log()}`); });
@@ -159,6 +193,10 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
   afterAll(async () => {
     await stopAll();
     await cluster?.close();
+  });
+
+  test('B10 every service that serves its own figures has a real server here', () => {
+    expect(Object.keys(POD_SOURCES).sort()).toEqual(Object.keys(POD_METRICS).sort());
   });
 
   test('K7 telegraf --test accepts the generated config: every plugin compiled in, every option known, every input gathers', async () => {

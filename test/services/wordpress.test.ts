@@ -5,9 +5,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { METRICS_PATH, PHP_FPM_METRICS } from '../../lib/monitoring/pod-metrics';
 import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
 import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
+import { parseExposition, scrape } from './support/metrics';
 import { mysqlQuery } from './support/mysql';
 import { ENTRYPOINT, fetchInsecure, startEntrypoint, startWordpress, WordpressSite } from './support/wordpress';
 
@@ -158,6 +160,20 @@ test('S5 a user of WORDPRESS_USERS missing from the database is added at the nex
   expect(site.server.log()).toContain(`added user ${newcomer.login} (${newcomer.role})`);
   expect(await wordpressLogin(site.baseUrl, newcomer.login, newcomer.password)).toEqual([newcomer.role]);
   expect(await wordpressLogin(site.baseUrl, site.users[0].login, site.users[0].password)).toEqual(['administrator']);
+});
+
+test('B10 the metrics port serves php-fpm\'s pool figures, exactly PHP_FPM_METRICS, and the accepted requests count up', async () => {
+  const url = `http://${site.env.METRICS_LISTEN}${METRICS_PATH}`;
+  const before = await scrape(url);
+  expect({ status: before.status, contentType: before.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
+  const figures = parseExposition(before.body);
+  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(Object.values(PHP_FPM_METRICS));
+  for (let i = 0; i < 3; i++) await fetchInsecure(`${site.baseUrl}/`);
+  const after = parseExposition((await scrape(url)).body);
+  const accepted = PHP_FPM_METRICS.accepted.name;
+  expect(after.get(accepted)!.value - figures.get(accepted)!.value).toBeGreaterThanOrEqual(3);
+  // A worker answers php-fpm's status page itself, so the pool reports at least that one busy.
+  expect(after.get(PHP_FPM_METRICS.active.name)!.value).toBeGreaterThanOrEqual(1);
 });
 
 test('S11 when php-fpm dies, the container\'s init exits non-zero (so Kubernetes restarts it)', async () => {
