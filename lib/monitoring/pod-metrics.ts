@@ -53,6 +53,24 @@ export const NGINX_METRICS = {
   requests: counter('nginx_http_requests_total'),
 } satisfies MetricFamily;
 
+/**
+ * vsftpd's own figures, in the ftps pod, printed by srcs/ftps/collect-ftps-metrics: the control
+ * connections open now (ESTABLISHED sockets on the control port in the kernel's socket table,
+ * health checks' included), and what vsftpd logged since the container started, counted by
+ * srcs/ftps/count-vsftpd-log from vsftpd's own log lines (vsftpd logging.c): logins of the FTP
+ * user accepted and refused (vsftpd refuses any other user name before a login is attempted, and
+ * logs nothing), completed uploads and downloads and their bytes.
+ */
+export const FTPS_METRICS = {
+  sessions: gauge('ftps_sessions'),
+  logins: counter('ftps_logins_total'),
+  loginFailures: counter('ftps_login_failures_total'),
+  uploads: counter('ftps_uploads_total'),
+  uploadBytes: counter('ftps_upload_bytes_total'),
+  downloads: counter('ftps_downloads_total'),
+  downloadBytes: counter('ftps_download_bytes_total'),
+} satisfies MetricFamily;
+
 
 export interface PodMetricsEndpoint {
   readonly port: number;

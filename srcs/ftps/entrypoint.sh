@@ -1,6 +1,8 @@
 #!/bin/sh
 # vsftpd for ft_services (S8): sets the FTP user's password from its Secret, prepares the user's
-# home on the volume, renders vsftpd.conf from the environment and runs vsftpd as PID 1.
+# home on the volume, renders vsftpd.conf from the environment, then runs vsftpd and
+# count-vsftpd-log, which counts what vsftpd logs (B10), under run-together: when either ends, the
+# other is stopped and the container exits, so Kubernetes restarts it (S11).
 set -eu
 
 : "${FTPS_USER:?FTPS_USER is required}"
@@ -13,6 +15,8 @@ FTPS_LISTEN_ADDRESS="${FTPS_LISTEN_ADDRESS:-0.0.0.0}"
 FTPS_HOME="${FTPS_HOME:-/var/lib/ftp}"
 FTPS_CONF_DIR="${FTPS_CONF_DIR:-/etc/vsftpd}"
 FTPS_EMPTY_DIR="${FTPS_EMPTY_DIR:-/usr/share/empty}"
+# vsftpd's log (a FIFO) and count-vsftpd-log's counts; collect-ftps-metrics reads the same setting.
+export FTPS_RUN_DIR="${FTPS_RUN_DIR:-/run/ftps}"
 # Where the image keeps its templates (ftps/ below it).
 FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
@@ -39,7 +43,7 @@ done
 [ "$FTPS_PASV_MIN_PORT" -le "$FTPS_PASV_MAX_PORT" ] || fail "FTPS_PASV_MIN_PORT is above FTPS_PASV_MAX_PORT"
 # vsftpd sends pasv_address as is in its 227 reply: it must be an IPv4 address, not a name.
 echo "$FTPS_PASV_ADDRESS" | grep -Eq '^([0-9]{1,3}\.){3}[0-9]{1,3}$' || fail "FTPS_PASV_ADDRESS is not an IPv4 address: $FTPS_PASV_ADDRESS"
-for value in "$FTPS_USER" "$FTPS_LISTEN_ADDRESS" "$FTPS_HOME" "$FTPS_CONF_DIR" "$FTPS_EMPTY_DIR" "$SECRETS_DIR"; do
+for value in "$FTPS_USER" "$FTPS_LISTEN_ADDRESS" "$FTPS_HOME" "$FTPS_CONF_DIR" "$FTPS_EMPTY_DIR" "$FTPS_RUN_DIR" "$SECRETS_DIR"; do
   case "$value" in
     *'|'* | *'&'* | *\\* | *[[:space:]]*) fail "not a plain name, address or path: $value" ;;
   esac
@@ -58,11 +62,19 @@ mkdir -p "$FTPS_HOME" "$FTPS_CONF_DIR" "$FTPS_EMPTY_DIR"
 chown -R "$FTPS_USER" "$FTPS_HOME"
 
 printf '%s\n' "$FTPS_USER" > "$FTPS_CONF_DIR/user_list"
+# A new FIFO every start, root's alone: vsftpd (root when it opens it) writes, count-vsftpd-log
+# reads. Its counts there are no secret; collect-ftps-metrics reads them as nobody.
+FTPS_LOG_FIFO="$FTPS_RUN_DIR/vsftpd-log"
+mkdir -p "$FTPS_RUN_DIR"
+chmod 0755 "$FTPS_RUN_DIR"
+rm -f "$FTPS_LOG_FIFO" "$FTPS_RUN_DIR/counts"
+mkfifo -m 0600 "$FTPS_LOG_FIFO"
 # render-template reads the @NAME@ values from the environment.
-export TLS_CIPHERS FTPS_PORT FTPS_LISTEN_ADDRESS FTPS_CONF_DIR FTPS_EMPTY_DIR FTPS_PASV_ADDRESS FTPS_PASV_MIN_PORT FTPS_PASV_MAX_PORT
+export TLS_CIPHERS FTPS_PORT FTPS_LISTEN_ADDRESS FTPS_CONF_DIR FTPS_EMPTY_DIR FTPS_PASV_ADDRESS FTPS_PASV_MIN_PORT FTPS_PASV_MAX_PORT FTPS_LOG_FIFO
 render-template "$FT_SHARE/ftps/vsftpd.conf.template" "$FTPS_CONF_DIR/vsftpd.conf"
 render-template "$FT_SHARE/ftps/openssl.cnf.template" "$FTPS_CONF_DIR/openssl.cnf"
 export OPENSSL_CONF="$FTPS_CONF_DIR/openssl.cnf"
 
 log "user $FTPS_USER, passive ports $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT advertised at $FTPS_PASV_ADDRESS"
-exec vsftpd "$FTPS_CONF_DIR/vsftpd.conf"
+# The counter first: it must hold the FIFO open before the first session opens it.
+exec run-together count-vsftpd-log "$FTPS_LOG_FIFO" "$FTPS_RUN_DIR/counts" -- vsftpd "$FTPS_CONF_DIR/vsftpd.conf"

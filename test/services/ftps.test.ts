@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { connectFtps, downloadText, passiveReply, probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer, uploadText } from '../../lib/probes/ftps';
-import { randomSecret, startServer, stopAll } from './support/harness';
+import { crashChild, randomSecret, startServer, stopAll } from './support/harness';
 import { Ftps, FTPS_ENTRYPOINT, ftpsEnv, ftpsHealthcheck, FtpsSetup, FTPS_USER as USER, prepareFtps, startFtps as start } from './support/ftps';
 
 let setup: FtpsSetup;
@@ -64,8 +64,15 @@ test('S8 the passive reply advertises FTPS_PASV_ADDRESS and a port of the config
   await advertised.server.stop();
 });
 
-test('S11 vsftpd itself is the entrypoint\'s process (exec), so its death ends the container', () => {
-  expect(fs.readFileSync(`/proc/${ftps.server.pid}/comm`, 'utf8').trim()).toBe('vsftpd');
+test.each([
+  ['vsftpd', 'count-vsftpd-log'],
+  ['count-vsftpd-log', 'vsftpd'],
+])('S11 when %s dies, %s is stopped and the container exits non-zero', async (victim, other) => {
+  const container = await startFtps(`vsftpd-crash-${victim}`);
+  const { status, alsoStopped } = await crashChild(container.server, victim.slice(0, 15));
+  expect(status).not.toBe(0);
+  // The kernel keeps 15 characters of a command's name.
+  expect(alsoStopped).toContain(other.slice(0, 15));
 });
 
 test('S8 files survive a restart of vsftpd; the healthcheck fails while it is down (K1)', async () => {

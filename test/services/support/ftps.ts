@@ -61,9 +61,11 @@ export async function ftpsEnv(setup: FtpsSetup, name: string, pasvAddress = '127
     FTPS_HOME: path.join(setup.dir, 'home'),
     FTPS_CONF_DIR: path.join(setup.dir, name, 'conf'),
     FTPS_EMPTY_DIR: path.join(setup.dir, 'empty'),
+    FTPS_RUN_DIR: path.join(setup.dir, name, 'run'),
     FT_SHARE: SRCS,
     SECRETS_DIR: setup.secrets,
-    PATH: IMAGE_PATH,
+    // The image has srcs/ftps/'s commands in /usr/local/bin too.
+    PATH: `${path.join(SRCS, 'ftps')}:${IMAGE_PATH}`,
   };
 }
 
