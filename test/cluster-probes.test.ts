@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { CLIENT_CONNECT, stackChecks } from '../lib/setup/check';
-import { resolveStackConfig, StackConfigOverrides } from '../lib/config';
+import { resolveStackConfig, ServiceName, StackConfigOverrides } from '../lib/config';
+import { POD_METRICS, podMetrics } from '../lib/monitoring/pod-metrics';
 import { EXCLUDE_FROM_LOAD_BALANCERS, probeAddressAnnounced } from '../lib/probes/cluster';
 import { scriptedKubectl } from './support/fake-cluster';
 
@@ -208,5 +209,62 @@ describe('B8 the NetworkPolicies are enforced, proven live', () => {
     const dockerfile = (service: string) => fs.readFileSync(path.join(__dirname, '..', 'srcs', service, 'Dockerfile'), 'utf8');
     expect(dockerfile('wordpress')).toMatch(/apk add --no-cache [^\n]*\bphp83 /);
     expect(dockerfile('nginx')).toMatch(/apk add --no-cache [^\n]*\bcurl\b/);
+  });
+});
+
+describe('B10 every pod serves its own figures to telegraf and to no other pod, proven live', () => {
+  const config = resolveStackConfig();
+  const served = Object.keys(POD_METRICS);
+  /** Each service with figures runs one pod at 10.244.0.<index + 10>. */
+  const ipOf = (service: string) => `10.244.0.${served.indexOf(service) + 10}`;
+
+  /**
+   * A cluster that enforces the policies or not. telegraf's busybox wget gets each pod's page as
+   * serve-metrics answers it: the service's figures in Prometheus text, or `broken`'s without them.
+   */
+  function cluster(enforcing: boolean, broken?: string) {
+    return scriptedKubectl([
+      [/^-n ft-services get pods -l app\.kubernetes\.io\/name=(\w+) --field-selector=status\.phase=Running -o jsonpath=\{\.items\[\*\]\.status\.podIP\}$/,
+        (line) => `${ipOf(/name=(\w+)/.exec(line)![1])}`],
+      [/^-n ft-services get deployment nginx -o jsonpath=/, 'nginx:5f1c2a9e\n'],
+      [/^-n ft-services run ft-check-outsider-\d+ /, 'pod/ft-check-outsider created\n'],
+      [/^-n ft-services wait --for=condition=Ready pod\/ft-check-outsider-\d+/, 'pod/ft-check-outsider condition met\n'],
+      [/^-n ft-services exec ft-check-outsider-\d+ -- sh -c curl /, enforcing ? '0.000000' : '0.000398'],
+      [/^-n ft-services delete pod ft-check-outsider-\d+ --ignore-not-found --wait=false$/, 'pod "ft-check-outsider" deleted\n'],
+      [/^-n ft-services get pods -l app\.kubernetes\.io\/name=telegraf --field-selector=status\.phase=Running -o jsonpath=\{\.items\[0\]\.metadata\.name\}$/, 'telegraf-x7k2q\n'],
+      [/^-n ft-services exec telegraf-x7k2q -- timeout 10 wget -q -O - http:\/\/10\.244\.0\.(\d+):9117\/cgi-bin\/metrics$/, (line) => {
+        const service = served[Number(/10\.244\.0\.(\d+):/.exec(line)![1]) - 10];
+        return service === broken ? '# nothing here\n' : podMetrics(service as ServiceName).map((m) => `# TYPE ${m.name} ${m.type}\n${m.name} 3\n`).join('');
+      }],
+    ]);
+  }
+  const b10 = (kubectl: ReturnType<typeof cluster>['kubectl']) =>
+    stackChecks({ config, secret: () => 'unused', kubectl, trust: { insecure: true } }).filter((c) => c.requirement === 'B10');
+
+  test('B10 S4 on an enforcing cluster the outsider opens no pod\'s metrics port and telegraf reads every pod\'s figures, by pod address', async () => {
+    const { kubectl, calls } = cluster(true);
+    const [check, ...others] = b10(kubectl);
+    expect(others).toEqual([]);
+    const result = await check.run();
+    expect(result).toMatchObject({ requirement: 'B10', ok: true });
+    expect(result.detail).toBe(`refused to the outsider pod; telegraf read ${served.map((s) => `${s} (${ipOf(s)})`).join(', ')}`);
+    expect(calls.filter((c) => / exec ft-check-outsider/.test(c)).map((c) => /http:\/\/[\d.:]+/.exec(c)![0])).toEqual(served.map((s) => `http://${ipOf(s)}:9117`));
+    expect(calls.some((c) => /^-n ft-services delete pod ft-check-outsider-\d+ /.test(c))).toBe(true);
+  });
+
+  test('B10 on a cluster that ignores NetworkPolicies the check fails, naming the metrics ports the outsider opened and the fix', async () => {
+    const { kubectl } = cluster(false);
+    const result = await b10(kubectl)[0].run();
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(new RegExp(`^not enforced: a pod that is no client opened the metrics port of ${served[0]} \\(${ipOf(served[0]).replace(/\./g, '\\.')}:9117\\)`));
+    expect(result.detail).toContain('--cni=calico');
+  });
+
+  test('B10 a pod whose page lacks its figures fails the check, naming the service and the metric', async () => {
+    const victim = served[served.length - 1];
+    const { kubectl } = cluster(true, victim);
+    const result = await b10(kubectl)[0].run();
+    expect(result.ok).toBe(false);
+    expect(result.detail).toBe(`${victim}'s figures at ${ipOf(victim)}:9117/cgi-bin/metrics have no ${podMetrics(victim as ServiceName)[0].name}`);
   });
 });

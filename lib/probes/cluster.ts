@@ -206,53 +206,72 @@ export function outsiderConnect(host: string, port: number): string[] {
   return ['sh', '-c', `curl -s -o /dev/null --connect-timeout 5 --max-time 8 -w '%{time_connect}' http://${host}:${port}/; true`];
 }
 
+/** The throwaway pod the B8 and B10 checks try connections from, and the image it runs. */
+export interface OutsiderPod {
+  /** A Deployment of the stack whose image holds curl (the cluster already holds it). */
+  readonly image: string;
+  readonly name: string;
+}
+
+const newOutsider = (): OutsiderPod => ({ image: 'nginx', name: `ft-check-outsider-${Date.now()}` });
+
 /**
- * B8: the NetworkPolicies are enforced. A throwaway pod from one of the stack's own images (the
- * cluster already holds it, so nothing is pulled), labelled as no client, must fail to open each
- * protected `service:port`, while every declared client opens it from its own pod. The throwaway
- * pod meets the namespace's Pod Security Standard (baseline) and is deleted afterwards.
+ * Runs `body` with a throwaway pod from one of the stack's own images (nothing is pulled), labelled
+ * as no client of anything, which meets the namespace's Pod Security Standard (baseline) and is
+ * deleted afterwards. `connected(host, port)` tells whether that pod opened a TCP connection.
  *
  * The outsider uses curl, which the nginx image installs: `-w '%{time_connect}'` prints the seconds
  * until the TCP connection was made, 0 when none was (curl's --write-out documentation), even when
  * the transfer then fails because the server does not speak HTTP.
  */
+async function withOutsider<T>(kubectl: Kubectl, namespace: string, outsider: OutsiderPod,
+  body: (connected: (host: string, port: number) => Promise<boolean>) => Promise<T>): Promise<T> {
+  const image = (await kubectl(['-n', namespace, 'get', 'deployment', outsider.image, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).trim();
+  expectThat(image !== '', `no image of ${outsider.image} to start the outsider pod from`);
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: outsider.name, labels: { 'app.kubernetes.io/name': 'ft-check-outsider', 'app.kubernetes.io/part-of': 'ft-services-check' } },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'outsider',
+        image,
+        imagePullPolicy: 'Never',
+        command: ['sleep', '600'],
+        securityContext: { allowPrivilegeEscalation: false, privileged: false },
+        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
+      }],
+    },
+  };
+  await kubectl(['-n', namespace, 'run', outsider.name, `--image=${image}`, '--restart=Never', `--overrides=${JSON.stringify(pod)}`]);
+  try {
+    await kubectl(['-n', namespace, 'wait', '--for=condition=Ready', `pod/${outsider.name}`, `--timeout=${RECOVERY_SECONDS}s`]);
+    return await body(async (host, port) => Number((await kubectl(['-n', namespace, 'exec', outsider.name, '--', ...outsiderConnect(host, port)])).trim()) > 0);
+  } finally {
+    await kubectl(['-n', namespace, 'delete', 'pod', outsider.name, '--ignore-not-found', '--wait=false']).catch(() => '');
+  }
+}
+
+const NOT_ENFORCED = 'The cluster\'s network plugin ignores NetworkPolicies (minikube\'s default bridge CNI does); recreate the cluster ' +
+  'with one that enforces them, e.g. minikube start --cni=calico';
+
+/**
+ * B8: the NetworkPolicies are enforced. The outsider pod (withOutsider) must fail to open each
+ * protected `service:port`, while every declared client opens it from its own pod.
+ */
 export function probeNetworkPoliciesEnforced(kubectl: Kubectl, namespace: string, policies: readonly AllowedClients[],
-  connect: Readonly<Record<string, ConnectCommand>>, outsider = { image: 'nginx', name: `ft-check-outsider-${Date.now()}` }): Promise<ProbeResult> {
+  connect: Readonly<Record<string, ConnectCommand>>, outsider = newOutsider()): Promise<ProbeResult> {
   const targets = policies.map(({ service, port }) => `${service}:${port}`).join(' and ');
   return probe('B8', `a pod that is no client cannot open ${targets}; the declared clients can`, async () => {
-    const image = (await kubectl(['-n', namespace, 'get', 'deployment', outsider.image, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).trim();
-    expectThat(image !== '', `no image of ${outsider.image} to start the outsider pod from`);
-    const pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: outsider.name, labels: { 'app.kubernetes.io/name': 'ft-check-outsider', 'app.kubernetes.io/part-of': 'ft-services-check' } },
-      spec: {
-        restartPolicy: 'Never',
-        automountServiceAccountToken: false,
-        securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [{
-          name: 'outsider',
-          image,
-          imagePullPolicy: 'Never',
-          command: ['sleep', '600'],
-          securityContext: { allowPrivilegeEscalation: false, privileged: false },
-          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
-        }],
-      },
-    };
-    await kubectl(['-n', namespace, 'run', outsider.name, `--image=${image}`, '--restart=Never', `--overrides=${JSON.stringify(pod)}`]);
-    const reached: string[] = [];
-    try {
-      await kubectl(['-n', namespace, 'wait', '--for=condition=Ready', `pod/${outsider.name}`, `--timeout=${RECOVERY_SECONDS}s`]);
-      for (const { service, port } of policies) {
-        const connected = await kubectl(['-n', namespace, 'exec', outsider.name, '--', ...outsiderConnect(service, port)]);
-        if (Number(connected.trim()) > 0) reached.push(`${service}:${port}`);
-      }
-    } finally {
-      await kubectl(['-n', namespace, 'delete', 'pod', outsider.name, '--ignore-not-found', '--wait=false']).catch(() => '');
-    }
-    expectThat(reached.length === 0, `not enforced: a pod that is no client opened ${reached.join(' and ')}. The cluster's network plugin ignores ` +
-      'NetworkPolicies (minikube\'s default bridge CNI does); recreate the cluster with one that enforces them, e.g. minikube start --cni=calico');
+    const reached = await withOutsider(kubectl, namespace, outsider, async (connected) => {
+      const opened: string[] = [];
+      for (const { service, port } of policies) if (await connected(service, port)) opened.push(`${service}:${port}`);
+      return opened;
+    });
+    expectThat(reached.length === 0, `not enforced: a pod that is no client opened ${reached.join(' and ')}. ${NOT_ENFORCED}`);
 
     const opened: string[] = [];
     for (const { service, port, clients } of policies) {
@@ -267,5 +286,41 @@ export function probeNetworkPoliciesEnforced(kubectl: Kubectl, namespace: string
       }
     }
     return `refused to the outsider pod; ${opened.join(', ')}`;
+  });
+}
+
+/**
+ * B10 S4: every pod of `figures`' services serves its own figures on `port` to telegraf and to no
+ * other pod. Pods are addressed by their own IP, as telegraf's pod discovery does (no Service
+ * carries the port): the outsider pod (withOutsider) must fail to open any of them, and a pod of
+ * `reader` (telegraf, whose image has busybox wget) must read from each one a page that names
+ * the metric `figures` gives for its service.
+ */
+export function probePodFiguresFenced(kubectl: Kubectl, namespace: string, figures: Readonly<Record<string, string>>, port: number, path: string,
+  reader = 'telegraf', outsider = newOutsider()): Promise<ProbeResult> {
+  const services = Object.keys(figures);
+  return probe('B10', `each pod of ${services.join(', ')} serves its own figures on ${port} to ${reader} and to no other pod`, async () => {
+    const pods: Array<{ service: string; ip: string }> = [];
+    for (const service of services) {
+      const ips = (await kubectl(['-n', namespace, 'get', 'pods', '-l', selector(service), '--field-selector=status.phase=Running',
+        '-o', 'jsonpath={.items[*].status.podIP}'])).trim().split(/\s+/).filter(Boolean);
+      expectThat(ips.length > 0, `no running pod of ${service}`);
+      pods.push(...ips.map((ip) => ({ service, ip })));
+    }
+    const reached = await withOutsider(kubectl, namespace, outsider, async (connected) => {
+      const opened: string[] = [];
+      for (const { service, ip } of pods) if (await connected(ip, port)) opened.push(`${service} (${ip}:${port})`);
+      return opened;
+    });
+    expectThat(reached.length === 0, `not enforced: a pod that is no client opened the metrics port of ${reached.join(' and ')}. ${NOT_ENFORCED}`);
+
+    const from = await podOf(kubectl, namespace, reader);
+    for (const { service, ip } of pods) {
+      const page = await kubectl(['-n', namespace, 'exec', from, '--', 'timeout', '10', 'wget', '-q', '-O', '-', `http://${ip}:${port}${path}`]).catch((error: Error) => {
+        throw new Error(`${reader} cannot read ${service}'s figures at ${ip}:${port}${path}: ${error.message}`);
+      });
+      expectThat(new RegExp(`^${figures[service]} `, 'm').test(page), `${service}'s figures at ${ip}:${port}${path} have no ${figures[service]}`);
+    }
+    return `refused to the outsider pod; ${reader} read ${pods.map(({ service, ip }) => `${service} (${ip})`).join(', ')}`;
   });
 }

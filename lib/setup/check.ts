@@ -7,8 +7,9 @@ import { buildApp } from '../app';
 import { DAEMONSET_SERVICES, SERVICE_NAMES, ServiceName, StackConfig } from '../config';
 import { publicEndpoints, SERVICE_TYPES, ServiceType } from '../endpoints';
 import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from '../monitoring/dashboards';
+import { METRICS_PATH, METRICS_PORT, POD_METRICS, podMetrics } from '../monitoring/pod-metrics';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
-import { AllowedClients, ConnectCommand, Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeNetworkPoliciesEnforced, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
+import { AllowedClients, ConnectCommand, Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeNetworkPoliciesEnforced, probePodFiguresFenced, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
 import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from '../probes/ftps';
 import { probeGrafanaDashboards, probeGrafanaQuery } from '../probes/grafana';
 import { httpRedirect, httpsPage, tlsHandshake, Trust } from '../probes/http';
@@ -47,21 +48,29 @@ function serviceTypes(): Record<string, ServiceType> {
   return Object.fromEntries(Object.entries(SERVICE_TYPES).filter((entry): entry is [string, ServiceType] => entry[1] !== 'none'));
 }
 
-/** Who may open which Service, from the chart's own NetworkPolicies (B8). */
+interface PolicyRule { readonly from?: ReadonlyArray<{ podSelector: { matchLabels: Record<string, string> } }>; readonly ports: ReadonlyArray<{ port: number }> }
+
+/**
+ * Who may open which Service, from the chart's own NetworkPolicies (B8): the policies whose rules
+ * all name their clients and cover the Service's port. A policy with a rule open to every source (a
+ * public port beside the fenced metrics port) admits everyone to that service; the metrics policy
+ * of a client-fenced service covers only the metrics port, which the B10 check tests.
+ */
 function allowedClients(config: StackConfig): AllowedClients[] {
   const objects = buildApp(new App(), config).stack.toJson();
   const name = (selector: { matchLabels: Record<string, string> }) => selector.matchLabels['app.kubernetes.io/name'];
-  // The clients-only policies; a policy with a rule open to every source (a public port beside a
-  // metrics port fenced for telegraf) admits everyone to that service.
-  const clientsOnly = (policy: { spec: { ingress: Array<{ from?: unknown[] }> } }) => policy.spec.ingress.every((rule) => rule.from !== undefined);
-  return objects.filter((o) => o.kind === 'NetworkPolicy' && clientsOnly(o)).map((policy) => {
+  return objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((policy) => {
     const service = name(policy.spec.podSelector);
-    return {
-      service,
-      port: objects.find((o) => o.kind === 'Service' && o.metadata.name === service).spec.ports[0].port,
-      clients: policy.spec.ingress.flatMap((rule: { from: Array<{ podSelector: { matchLabels: Record<string, string> } }> }) => rule.from.map((peer) => name(peer.podSelector))),
-    };
+    const rules: PolicyRule[] = policy.spec.ingress;
+    const port: number | undefined = objects.find((o) => o.kind === 'Service' && o.metadata.name === service)?.spec.ports[0].port;
+    const clientsOnly = rules.every((rule) => rule.from !== undefined && rule.ports.some((p) => p.port === port));
+    return clientsOnly && port !== undefined ? [{ service, port, clients: rules.flatMap((rule) => rule.from!.map((peer) => name(peer.podSelector))) }] : [];
   });
+}
+
+/** For each service that serves its own figures, the first metric its collector prints (B10). */
+function figureToFind(): Record<string, string> {
+  return Object.fromEntries(Object.keys(POD_METRICS).map((service) => [service, podMetrics(service as ServiceName)[0].name]));
 }
 
 /**
@@ -119,6 +128,7 @@ export function stackChecks(env: CheckEnvironment): Check[] {
     check('S8', () => probeFtpsPlainLoginRefused(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPassiveAddress(ftps, config.ftps.user, env.secret(secrets.ftpsUser), ip, config.ftps.passivePorts.min, config.ftps.passivePorts.max)),
     check('B8', () => probeNetworkPoliciesEnforced(kubectl, namespace, allowedClients(config), CLIENT_CONNECT)),
+    check('B10', () => probePodFiguresFenced(kubectl, namespace, figureToFind(), METRICS_PORT, METRICS_PATH)),
     check('S9', () => probeGrafanaDashboards(grafana, Object.fromEntries(SERVICE_NAMES.map((service) => [dashboardUid(service), dashboardTitle(service)])))),
     ...SERVICE_NAMES.map((service) => check('S9', () => probeGrafanaQuery(grafana, INFLUXDB_DATASOURCE_UID, config.influxdb.database,
       `Grafana shows live CPU metrics of ${service}`,
