@@ -20,7 +20,7 @@ import { ClusterStandIn, StandInPod, startClusterStandIn } from './support/kubel
 import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
 import { fetchInsecure, startWordpress, WordpressSite } from './support/wordpress';
 import { POD_METRICS, scrapeAnnotations } from '../../lib/monitoring/pod-metrics';
-import { PanelData, renderPicture } from './support/panel-picture';
+import { PanelData, panelTable, renderPicture } from './support/panel-picture';
 import { compiledPlugins, forHost, requireTelegraf, TELEGRAF_VERSION, startTelegraf, TelegrafEnv, telegrafTest, writeConfig } from './support/telegraf';
 
 const namespace = 'ft-services';
@@ -274,10 +274,14 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     expect(await grafanaQuery(db, `without_${service}`, query)).toEqual([]);
   });
 
-  test('S9 the panels\' data, drawn by headless Chromium into test-output/dashboards.png (docs/dashboards.png is one such run)', async () => {
+  test('S9 the panels\' data, drawn by headless Chromium into test-output/dashboards.png (docs/dashboards.png is one such run) and listed in test-output/dashboards.md', async () => {
+    const title = `ft_services dashboards: every panel's query answered by InfluxDB after the real telegraf ${TELEGRAF_VERSION} ran (${new Date(range.toMs).toISOString().slice(0, 16)}Z)`;
     const file = path.join(OUTPUT_ROOT, 'dashboards.png');
-    await renderPicture(file, `ft_services dashboards: every panel's query answered by InfluxDB after the real telegraf ${TELEGRAF_VERSION} ran (${new Date(range.toMs).toISOString().slice(0, 16)}Z)`, [...shown.values()]);
+    await renderPicture(file, title, [...shown.values()]);
     expect(fs.statSync(file).size).toBeGreaterThan(10_000);
+    const table = panelTable(title, [...shown.values()]);
+    fs.writeFileSync(path.join(OUTPUT_ROOT, 'dashboards.md'), table);
+    expect(table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| dashboard')).length).toBeGreaterThanOrEqual(shown.size);
   });
 
   test('S9 CPU is shown in millicores and restarts as Kubernetes counts them', async () => {

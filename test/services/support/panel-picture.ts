@@ -25,6 +25,19 @@ export function formatValue(value: number, unit: string): string {
   return unit === 'bytes' ? `${text}B` : unit === 'Bps' ? `${text}B/s` : unit === 'reqps' ? `${text}/s` : text;
 }
 
+/**
+ * The same answers as a Markdown table, one row per series: its highest and last value (what the
+ * closing notes quote per dashboard and panel).
+ */
+export function panelTable(title: string, panels: readonly PanelData[]): string {
+  const rows = panels.flatMap((panel) => (panel.lines.length === 0 ? [{ panel, label: '', values: [] as number[] }] : panel.lines.map((line) => ({ panel, label: line.label, values: line.points.map(([, v]) => v) }))))
+    .map(({ panel, label, values }) => {
+      const shown = values.length === 0 ? 'no data' : `${formatValue(Math.max(...values), panel.unit)} | ${formatValue(values[values.length - 1], panel.unit)}`;
+      return `| ${panel.dashboard} | ${panel.panel} | ${label.replace(/\|/g, '\\|')} | ${shown} |`;
+    });
+  return [`# ${title}`, '', '| dashboard | panel | series | highest | last |', '|---|---|---|---|---|', ...rows, ''].join('\n');
+}
+
 function chart(panel: PanelData, width: number, height: number): string {
   const points = panel.lines.flatMap((line) => line.points);
   if (points.length === 0) return `<text x="${width / 2}" y="${height / 2}" class="empty">no data</text>`;
