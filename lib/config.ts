@@ -19,6 +19,12 @@ export type StatefulService = (typeof STATEFUL_SERVICES)[number];
 export const DAEMONSET_SERVICES = ['telegraf'] as const;
 export type DaemonSetService = (typeof DAEMONSET_SERVICES)[number];
 
+/**
+ * The MySQL account the mysql pod reads its own server status with (B10): the image creates it
+ * with no privilege, reachable from the pod's loopback only. `mysql.user` may not take its name.
+ */
+export const MYSQL_METRICS_USER = 'metrics';
+
 export const WORDPRESS_ROLES = ['administrator', 'editor', 'author', 'contributor', 'subscriber'] as const;
 export type WordPressRole = (typeof WORDPRESS_ROLES)[number];
 
@@ -385,7 +391,9 @@ function validateStackConfig(config: StackConfig): void {
   if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > MAX_RETENTION_DAYS) {
     fail('influxdb.retentionDays', retentionDays, `a whole number of days from 1 to ${MAX_RETENTION_DAYS}`);
   }
-  if (config.mysql.user === 'root') fail('mysql.user', config.mysql.user, 'a user other than root (root stays local to the database)');
+  if (config.mysql.user === 'root' || config.mysql.user === MYSQL_METRICS_USER) {
+    fail('mysql.user', config.mysql.user, `a user other than root and ${MYSQL_METRICS_USER} (both stay local to the database)`);
+  }
 
   for (const [secret, checksum] of Object.entries(config.secretChecksums)) {
     if (!DNS_LABEL.test(secret)) fail(`secretChecksums.${secret}`, checksum, 'a checksum keyed by a Secret name (DNS-1123 label)');

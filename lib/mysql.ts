@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { MYSQL_METRICS_USER } from './config';
 import { configuredService, dataVolume, StackService, StackServiceContext } from './stack-service';
 
 export type MySqlProps = StackServiceContext;
@@ -14,8 +15,10 @@ export class MySql extends StackService {
       ...configuredService(config, 'mysql'),
       component: 'database',
       ports: [{ name: 'mysql', containerPort: 3306 }],
-      env: { MYSQL_DATABASE: config.mysql.database, MYSQL_USER: config.mysql.user },
-      secrets: [secrets.mysqlRoot, secrets.mysqlWordPress],
+      env: { MYSQL_DATABASE: config.mysql.database, MYSQL_USER: config.mysql.user, MYSQL_METRICS_USER },
+      // Every one read by the entrypoint, as root: the metrics password reaches the collector
+      // through a client options file the entrypoint writes for it.
+      secrets: [secrets.mysqlRoot, secrets.mysqlWordPress, secrets.mysqlMetrics],
       volume: dataVolume(config, 'mysql', '/var/lib/mysql'),
       // A real query, not an open port: the first boot's temporary server listens on no port at all.
       liveness: { kind: 'exec', command: ['healthcheck'] },

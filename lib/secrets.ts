@@ -3,7 +3,7 @@
  * secret value. `./setup.sh` generates every key listed here once per install and creates the
  * Secrets from those files.
  */
-import { StackConfig } from './config';
+import { MYSQL_METRICS_USER, StackConfig } from './config';
 
 /** How `./setup.sh` makes a key's value. */
 export type SecretGenerator =
@@ -41,6 +41,7 @@ export function stackSecrets(config: StackConfig) {
     sshHostKeys: opaque('ssh-host-keys', 'SSH host key of the nginx container (kept across restarts)', [{ key: 'ssh_host_ed25519_key', generate: 'ssh-ed25519' }]),
     mysqlRoot: opaque('mysql-root', 'MySQL root (local to the mysql container only)', [password()]),
     mysqlWordPress: opaque('mysql-wordpress', `MySQL user "${config.mysql.user}" (WordPress; also a phpMyAdmin login)`, [password()]),
+    mysqlMetrics: opaque('mysql-metrics', `MySQL monitoring account "${MYSQL_METRICS_USER}" (the server's status only, from inside the mysql pod)`, [password()]),
     wordpressUsers: opaque('wordpress-users', `WordPress users: ${config.wordpress.users.map((user) => `${user.login} (${user.role})`).join(', ')}`,
       config.wordpress.users.map((user) => password(user.login))),
     wordpressKeys: opaque('wordpress-keys', 'WordPress keys and salts (derived from one random value)', [password('salt')]),

@@ -214,7 +214,8 @@ describe('K2 credentials live in Secrets only', () => {
       // php-fpm's workers read the database password, the salts and the blowfish secret.
       wordpress: { 'tls': '400', 'mysql-wordpress': '444', 'wordpress-users': '400', 'wordpress-keys': '444' },
       phpmyadmin: { 'tls': '400', 'phpmyadmin': '444' },
-      mysql: { 'mysql-root': '400', 'mysql-wordpress': '400' },
+      // The collector, run as nobody, reads the metrics password from a file the entrypoint writes for it.
+      mysql: { 'mysql-root': '400', 'mysql-wordpress': '400', 'mysql-metrics': '400' },
       ftps: { 'tls': '400', 'ftps-user': '400' },
       influxdb: { 'influxdb-admin': '400', 'influxdb-telegraf': '400', 'influxdb-grafana': '400' },
       // Grafana reads its secrets itself, as user grafana.
@@ -365,7 +366,7 @@ describe('K3 tunable settings come from the typed configuration', () => {
       .map((e: Manifest) => [e.name, e.value ?? e.valueFrom]));
     expect(envOf('wordpress')).toMatchObject({ WORDPRESS_TITLE: 'My site', WORDPRESS_DB_NAME: 'blog', WORDPRESS_DB_USER: 'blogger',
       WORDPRESS_USERS: 'boss:administrator:boss@example.org writer:author:writer@example.org reader:subscriber:reader@example.org' });
-    expect(envOf('mysql')).toEqual({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger' });
+    expect(envOf('mysql')).toEqual({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger', MYSQL_METRICS_USER: 'metrics' });
     expect(envOf('ftps')).toMatchObject({ FTPS_USER: 'files' });
     expect(envOf('nginx')).toMatchObject({ SSH_USER: 'operator' });
     expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30' });

@@ -12,6 +12,8 @@ import { resolveStackConfig } from '../lib/config';
 import { Kubectl, probeDataSurvivesPodDeletion, probeRestartWhenProcessDies, probeServiceAddresses } from '../lib/probes/cluster';
 import { ProbeResult } from '../lib/probes/probe';
 import { stackSecrets } from '../lib/secrets';
+import { credentials } from '../lib/setup/report';
+import { readCredential } from '../lib/setup/state';
 import { ensureCredentials, randomString, secretChecksums } from '../lib/setup/credentials';
 import { imageTag } from '../lib/setup/image-tags';
 import { lbAddressFor, secretManifests } from '../lib/setup/prepare';
@@ -204,6 +206,12 @@ describe('B2 credentials', () => {
     expect(ensureCredentials(copy, moved)).toEqual({ created: 0, newCertificate: true });
     const after = secretChecksums(copy, moved);
     expect(Object.keys(after).filter((name) => after[name] !== before[name])).toEqual(['tls']);
+  });
+
+  test('B10 ./setup.sh credentials lists MySQL\'s monitoring account with its password', () => {
+    const table = credentials(config, (secret, key) => readCredential(state, secret, key));
+    const password = fs.readFileSync(path.join(secretsDir, 'mysql-metrics/password'), 'utf8');
+    expect(table.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^MySQL metrics \\(in-pod\\) +metrics +${password}$`)));
   });
 
   test('B2 the Secrets manifest holds every key base64-encoded, in the stack namespace with the stack label', () => {

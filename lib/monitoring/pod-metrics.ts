@@ -71,12 +71,21 @@ export const FTPS_METRICS = {
   downloadBytes: counter('ftps_download_bytes_total'),
 } satisfies MetricFamily;
 
-
-export interface PodMetricsEndpoint {
-  readonly port: number;
-  readonly path: string;
-  readonly family: 'phpFpm';
-}
+/**
+ * MariaDB's own figures, served by the mysql pod: srcs/mysql/collect-metrics reads SHOW GLOBAL
+ * STATUS as the monitoring account (no privilege, loopback only) and says at its top which status
+ * variable each one is.
+ */
+export const MYSQL_METRICS = {
+  queries: counter('mysql_queries_total'),
+  connections: gauge('mysql_connections_current'),
+  connectionAttempts: counter('mysql_connections_total'),
+  abortedConnects: counter('mysql_connections_aborted_total'),
+  abortedClients: counter('mysql_clients_aborted_total'),
+  slowQueries: counter('mysql_slow_queries_total'),
+  bufferPoolData: gauge('mysql_innodb_buffer_pool_data_bytes'),
+  bufferPoolSize: gauge('mysql_innodb_buffer_pool_size_bytes'),
+} satisfies MetricFamily;
 
 /**
  * php-fpm's pool (`pm.status_path`, read in its plain-text format by srcs/common/

@@ -1,6 +1,6 @@
 /** What ./setup.sh tells the user (B2, B13): where everything is, and the logins on demand. */
 import * as path from 'path';
-import { StackConfig } from '../config';
+import { MYSQL_METRICS_USER, StackConfig } from '../config';
 import { publicEndpoints } from '../endpoints';
 import { SecretSpec, stackSecrets } from '../secrets';
 
@@ -45,6 +45,7 @@ export function credentials(config: StackConfig, read: (secret: SecretSpec, key?
     row('SSH (nginx)', config.ssh.user, secrets.sshUser),
     row('MySQL / phpMyAdmin', config.mysql.user, secrets.mysqlWordPress),
     row('MySQL root (in-pod)', 'root', secrets.mysqlRoot),
+    row('MySQL metrics (in-pod)', MYSQL_METRICS_USER, secrets.mysqlMetrics),
     ...config.wordpress.users.map((user) => row(`WordPress ${user.role}`, user.login, secrets.wordpressUsers, user.login)),
     row('FTPS', config.ftps.user, secrets.ftpsUser),
     row('Grafana', config.grafana.adminUser, secrets.grafanaAdmin),

@@ -8,6 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { MYSQL_METRICS_USER } from '../../../lib/config';
 import { IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
 
 /** Everything needed to connect to, restart or inspect one scratch MySQL. */
@@ -19,6 +20,10 @@ export interface MysqlSetup {
   readonly user: string;
   readonly password: string;
   readonly rootPassword: string;
+  /** The monitoring account's password (Secret mysql-metrics, B10). */
+  readonly metricsPassword: string;
+  /** The client options file the entrypoint writes for collect-metrics. */
+  readonly metricsClientConfig: string;
   readonly datadir: string;
   /** The unix socket of the running server. */
   readonly socket: string;
@@ -54,26 +59,31 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
 
   const password = randomSecret();
   const rootPassword = randomSecret();
+  const metricsPassword = randomSecret();
   const secrets = writeSecrets(path.join(dir, 'secrets'), {
     'mysql-root': { password: rootPassword },
     'mysql-wordpress': { password },
+    'mysql-metrics': { password: metricsPassword },
   });
   const port = await freePort();
   const database = 'wordpress';
   const user = 'wordpress';
   const datadir = path.join(dir, 'data');
   const runDir = path.join(dir, 'run');
+  const metricsClientConfig = path.join(dir, 'mysql-metrics.cnf');
   // MariaDB's temporary tables go to $TMPDIR: a folder of this server's own, not the shared /tmp
   // where other programs may clean up under it. mariadbd runs as mysql, so it is world-writable.
   const tmp = path.join(dir, 'tmp');
   fs.mkdirSync(tmp);
   fs.chmodSync(tmp, 0o1777);
   return {
-    dir, host: '127.0.0.1', port, database, user, password, rootPassword, datadir,
+    dir, host: '127.0.0.1', port, database, user, password, rootPassword, metricsPassword, metricsClientConfig, datadir,
     socket: path.join(runDir, 'mysqld.sock'),
     env: {
       MYSQL_DATABASE: database,
       MYSQL_USER: user,
+      MYSQL_METRICS_USER,
+      MYSQL_METRICS_CLIENT_CONFIG: metricsClientConfig,
       MYSQL_CONFIG: path.join(etc, 'my.cnf'),
       MYSQL_DATADIR: datadir,
       MYSQL_RUN_DIR: runDir,

@@ -1,0 +1,175 @@
+/**
+ * MariaDB's own figures for the mysql dashboard (B10): the monitoring account our entrypoint
+ * (srcs/mysql/entrypoint.sh) makes, and srcs/mysql/collect-metrics served by our serve-metrics,
+ * against Debian's real MariaDB with real traffic.
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { MYSQL_METRICS_USER } from '../../lib/config';
+import { MYSQL_METRICS } from '../../lib/monitoring/pod-metrics';
+import { scratchDir, SRCS, stopAll, waitFor, writeSecrets } from './support/harness';
+import { MetricsServer, parseExposition, Sample, scrape, startMetricsServer } from './support/metrics';
+import { MysqlDatabase, mysqlQuery, prepareMysql, startMysql, startScratchMysql } from './support/mysql';
+
+const COLLECTOR = path.join(SRCS, 'mysql', 'collect-metrics');
+/** innodb_buffer_pool_size in srcs/mysql/zz-ft-services.cnf. */
+const BUFFER_POOL_SIZE = 64 * 1024 * 1024;
+
+afterAll(stopAll);
+
+/** `mariadb` as root over the server's socket: the container's root, as the entrypoint uses it. */
+function asRoot(db: MysqlDatabase, sql: string): string {
+  const result = spawnSync('mariadb', ['--no-defaults', `--socket=${db.socket}`, '--user=root', '--batch', '--skip-column-names', `--execute=${sql}`],
+    { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`root: ${sql}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** The monitoring account's error for `sql`, or '' when it succeeds. */
+function refusalOf(db: MysqlDatabase, sql: string): string {
+  try {
+    mysqlQuery(db, MYSQL_METRICS_USER, db.metricsPassword, sql);
+    return '';
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+async function figures(served: MetricsServer): Promise<Map<string, Sample>> {
+  const answer = await scrape(served.url);
+  if (answer.status !== 200) throw new Error(`scrape answered ${answer.status}: ${answer.body}\n${served.server.log()}`);
+  return parseExposition(answer.body);
+}
+
+const value = (samples: Map<string, Sample>, name: string) => samples.get(name)?.value ?? NaN;
+
+describe('the monitoring account and the collector on a first boot', () => {
+  let db: MysqlDatabase;
+  let served: MetricsServer;
+
+  beforeAll(async () => {
+    db = await startScratchMysql('mysql-metrics');
+    served = await startMetricsServer('mysql', [COLLECTOR], { MYSQL_METRICS_CLIENT_CONFIG: db.metricsClientConfig });
+  });
+
+  test('B10 the monitoring account exists only for 127.0.0.1, with USAGE alone and at most two connections', () => {
+    expect(asRoot(db, `SELECT Host FROM mysql.user WHERE User = '${MYSQL_METRICS_USER}'`)).toBe('127.0.0.1\n');
+    const grants = mysqlQuery(db, MYSQL_METRICS_USER, db.metricsPassword, 'SHOW GRANTS').trim().split('\n');
+    expect(grants).toHaveLength(1);
+    expect(grants[0]).toMatch(new RegExp(`^GRANT USAGE ON \\*\\.\\* TO \`${MYSQL_METRICS_USER}\`@\`127\\.0\\.0\\.1\` IDENTIFIED BY PASSWORD '\\*[0-9A-F]{40}' WITH MAX_USER_CONNECTIONS 2$`));
+  });
+
+  test('B10 the monitoring account reads no table: refused on the WordPress tables and the system tables, and sees no database', () => {
+    mysqlQuery(db, db.user, db.password, 'CREATE TABLE IF NOT EXISTS wp_users (ID INT PRIMARY KEY, user_pass TEXT); INSERT IGNORE INTO wp_users VALUES (1, \'secret\')', db.database);
+    expect(refusalOf(db, `SELECT user_pass FROM ${db.database}.wp_users`)).toMatch(new RegExp(`SELECT command denied to user '${MYSQL_METRICS_USER}'@'127\\.0\\.0\\.1' for table .*wp_users`));
+    expect(refusalOf(db, 'SELECT * FROM mysql.global_priv')).toMatch(new RegExp(`SELECT command denied to user '${MYSQL_METRICS_USER}'@'127\\.0\\.0\\.1' for table .*global_priv`));
+    expect(refusalOf(db, `USE ${db.database}`)).toMatch(new RegExp(`Access denied for user '${MYSQL_METRICS_USER}'@'127\\.0\\.0\\.1' to database '${db.database}'`));
+    expect(mysqlQuery(db, MYSQL_METRICS_USER, db.metricsPassword, 'SHOW DATABASES')).toBe('information_schema\n');
+  });
+
+  test('B10 its client options file is for the collector\'s user alone (nobody, 0400)', () => {
+    const file = fs.statSync(db.metricsClientConfig);
+    expect({ mode: (file.mode & 0o777).toString(8), uid: file.uid }).toEqual({ mode: '400', uid: 65534 });
+    expect(fs.readFileSync(db.metricsClientConfig, 'utf8')).toContain(`user=${MYSQL_METRICS_USER}\npassword="${db.metricsPassword}"\n`);
+  });
+
+  test('B10 collect-metrics prints exactly the figures MYSQL_METRICS declares, with their types', async () => {
+    const samples = await figures(served);
+    expect(new Map([...samples].map(([name, sample]) => [name, sample.type])))
+      .toEqual(new Map(Object.values(MYSQL_METRICS).map((metric) => [metric.name, metric.type])));
+  });
+
+  test('B10 the buffer pool\'s size is the pages it holds: a little under innodb_buffer_pool_size, in whole pages', async () => {
+    const size = value(await figures(served), MYSQL_METRICS.bufferPoolSize.name);
+    const pageSize = Number(asRoot(db, 'SELECT @@innodb_page_size'));
+    expect({ inRange: size > 0.95 * BUFFER_POOL_SIZE && size <= BUFFER_POOL_SIZE, wholePages: size % pageSize }).toEqual({ inRange: true, wholePages: 0 });
+  });
+
+  test('B10 the figures move with real traffic: queries, connections, aborted connections, slow queries, buffer pool data', async () => {
+    const before = await figures(served);
+
+    // 30 statements on one connection, then data the buffer pool must hold.
+    mysqlQuery(db, db.user, db.password, Array.from({ length: 30 }, (_, i) => `SELECT ${i}`).join('; '), db.database);
+    mysqlQuery(db, db.user, db.password, 'CREATE TABLE IF NOT EXISTS filler (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT) ENGINE=InnoDB; '
+      + 'INSERT INTO filler (body) SELECT REPEAT(\'x\', 4000) FROM information_schema.COLLATIONS a, information_schema.COLLATIONS b LIMIT 2000', db.database);
+    // A wrong password: a failed connection attempt.
+    expect(() => mysqlQuery(db, db.user, `${db.password}x`, 'SELECT 1')).toThrow(/Access denied/);
+    // A statement past long_query_time (lowered for this session only, to keep the test short).
+    mysqlQuery(db, db.user, db.password, 'SET SESSION long_query_time = 0.1; SELECT SLEEP(0.3)');
+    // A client killed during a statement (not a slow one for its session): open while it runs,
+    // aborted once the server notices.
+    const killed = spawn('mariadb', ['--no-defaults', '--protocol=TCP', `--host=${db.host}`, `--port=${db.port}`, `--user=${db.user}`,
+      '--execute=SET SESSION long_query_time = 10; SELECT SLEEP(1)'], { env: { ...process.env, MYSQL_PWD: db.password }, stdio: 'ignore' });
+    let during = before;
+    await waitFor('the sleeping client counted among the connections', async () => {
+      during = await figures(served);
+      return value(during, MYSQL_METRICS.connections.name) > value(before, MYSQL_METRICS.connections.name);
+    }, 5000);
+    killed.kill('SIGKILL');
+    let after = before;
+    await waitFor('the killed client counted as aborted', async () => {
+      after = await figures(served);
+      return value(after, MYSQL_METRICS.abortedClients.name) > value(before, MYSQL_METRICS.abortedClients.name);
+    }, 10000);
+
+    const moved = (metric: { name: string }) => value(after, metric.name) - value(before, metric.name);
+    expect({
+      queries: moved(MYSQL_METRICS.queries) >= 30,
+      connectionAttempts: moved(MYSQL_METRICS.connectionAttempts) >= 4,
+      abortedConnects: moved(MYSQL_METRICS.abortedConnects),
+      abortedClients: moved(MYSQL_METRICS.abortedClients),
+      slowQueries: moved(MYSQL_METRICS.slowQueries),
+      bufferPoolData: moved(MYSQL_METRICS.bufferPoolData) >= 2000 * 4000,
+      connectionsDuring: value(during, MYSQL_METRICS.connections.name) - value(before, MYSQL_METRICS.connections.name),
+    }).toEqual({ queries: true, connectionAttempts: true, abortedConnects: 1, abortedClients: 1, slowQueries: 1, bufferPoolData: true, connectionsDuring: 1 });
+  });
+
+  test('B10 a wrong monitoring password gives 503 (a gather error, never zeros), MariaDB\'s refusal in the log', async () => {
+    const wrong = path.join(db.dir, 'wrong-metrics.cnf');
+    fs.writeFileSync(wrong, fs.readFileSync(db.metricsClientConfig, 'utf8').replace(/^password=.*$/m, 'password="not-the-password"'), { mode: 0o400 });
+    fs.chownSync(wrong, 65534, 65534);
+    const failing = await startMetricsServer('mysql-wrong', [COLLECTOR], { MYSQL_METRICS_CLIENT_CONFIG: wrong });
+    const answer = await scrape(failing.url);
+    expect(answer.status).toBe(503);
+    expect(answer.body).not.toMatch(/^mysql_/m);
+    expect(failing.server.log()).toMatch(new RegExp(`Access denied for user '${MYSQL_METRICS_USER}'@'127\\.0\\.0\\.1'`));
+  });
+});
+
+test('B10 a figure missing from the server\'s answer fails the collector, naming it, rather than printing a zero', () => {
+  // A stand-in for the client that answers as a server without most of the status variables would.
+  const bin = path.join(scratchDir('mysql-metrics-stand-in'), 'bin');
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(bin, 'mariadb'), '#!/bin/sh\nprintf "Questions\\t5\\nThreads_connected\\t1\\n"\n', { mode: 0o755 });
+  const result = spawnSync('sh', [COLLECTOR], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain('collect-metrics: SHOW GLOBAL STATUS gave no number for Connections');
+});
+
+test('B10 a monitoring password with quotes, a backslash, # and spaces reaches the collector intact', async () => {
+  const setup = await prepareMysql('mysql-metrics-quoting');
+  const password = `it's a "pass\\word" # all of it`;
+  writeSecrets(setup.env.SECRETS_DIR, { 'mysql-metrics': { password } });
+  const db = await startMysql(setup);
+  expect(mysqlQuery(db, MYSQL_METRICS_USER, password, 'SELECT CURRENT_USER()')).toBe(`${MYSQL_METRICS_USER}@127.0.0.1\n`);
+  const served = await startMetricsServer('mysql-quoting', [COLLECTOR], { MYSQL_METRICS_CLIENT_CONFIG: db.metricsClientConfig });
+  expect((await figures(served)).get(MYSQL_METRICS.queries.name)?.type).toBe('counter');
+});
+
+test('B10 a datadir initialised before the monitoring account existed gets it at its next boot, its data and accounts kept', async () => {
+  const setup = await prepareMysql('mysql-metrics-upgrade');
+  const first = await startMysql(setup);
+  mysqlQuery(first, first.user, first.password, "CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('from before')", first.database);
+  // The datadir as an image without the monitoring account left it.
+  asRoot(first, `DROP USER '${MYSQL_METRICS_USER}'@'127.0.0.1'`);
+  fs.rmSync(path.join(setup.datadir, '.ft-services-metrics-account'));
+  await first.server.stop();
+  fs.writeFileSync(path.join(setup.dir, 'mysql.log'), '');
+
+  const second = await startMysql(setup);
+  expect(second.server.log()).toContain(`monitoring account ${MYSQL_METRICS_USER}@127.0.0.1 ready`);
+  expect(second.server.log()).not.toContain('initialised database');
+  expect(mysqlQuery(second, second.user, second.password, 'SELECT v FROM kept', second.database)).toBe('from before\n');
+  expect(mysqlQuery(second, MYSQL_METRICS_USER, setup.metricsPassword, 'SELECT CURRENT_USER()')).toBe(`${MYSQL_METRICS_USER}@127.0.0.1\n`);
+});
