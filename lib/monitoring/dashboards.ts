@@ -15,7 +15,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERVICE_NAMES, ServiceName } from '../config';
-import { MetricFamily, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
+import { FTPS_METRICS, MetricFamily, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
 
 /**
@@ -306,9 +306,63 @@ function phpFpmPanels(service: string, namespace: string): PanelSpec[] {
   ];
 }
 
+/**
+ * vsftpd's figures (srcs/ftps/collect-metrics): sessions from the kernel's socket table, the
+ * rest counted from vsftpd's own log lines by srcs/ftps/count-vsftpd-log.
+ */
+function ftpsPanels(service: string, namespace: string): PanelSpec[] {
+  const m = FTPS_METRICS;
+  const perPod = podFigures(service, namespace);
+  return [
+    {
+      title: 'FTPS sessions',
+      description: 'FTP control connections open now, logged in or not (a health check\'s brief one too), counted from '
+        + 'the kernel\'s socket table: the ESTABLISHED sockets on vsftpd\'s control port.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [{ ...perPod, select: figure(m.sessions), alias: 'open $tag_pod_name' }],
+    },
+    {
+      title: 'FTPS logins',
+      description: 'Logins per second of the FTP user that vsftpd accepted, and that it refused for a wrong password, '
+        + 'from the OK LOGIN and FAIL LOGIN lines of vsftpd\'s own log. vsftpd refuses any other user name before a '
+        + 'password is asked and logs nothing for it, so those attempts are not counted.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [
+        { ...perPod, select: figure(m.logins), alias: 'accepted $tag_pod_name' },
+        { ...perPod, select: figure(m.loginFailures), alias: 'refused $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'FTPS transfers',
+      description: 'Uploads and downloads per second that vsftpd completed (the OK UPLOAD and OK DOWNLOAD lines of its '
+        + 'own log); an aborted transfer is not counted.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [
+        { ...perPod, select: figure(m.uploads), alias: 'uploads $tag_pod_name' },
+        { ...perPod, select: figure(m.downloads), alias: 'downloads $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'FTPS bytes transferred',
+      description: 'Bytes per second of the completed uploads and downloads, as vsftpd logs each file\'s size when its '
+        + 'transfer ends: a long transfer shows all at once, when it completes.',
+      kind: 'timeseries',
+      unit: 'Bps',
+      queries: [
+        { ...perPod, select: figure(m.uploadBytes), alias: 'uploaded $tag_pod_name' },
+        { ...perPod, select: figure(m.downloadBytes), alias: 'downloaded $tag_pod_name' },
+      ],
+    },
+  ];
+}
+
 /** The panels of each family of figures a pod serves (pod-metrics.ts), for every service that runs it. */
 const FAMILY_PANELS = new Map<MetricFamily, (service: string, namespace: string) => PanelSpec[]>([
   [PHP_FPM_METRICS, phpFpmPanels],
+  [FTPS_METRICS, ftpsPanels],
 ]);
 
 /** The panels of `service`'s own figures, family by family. */

@@ -54,7 +54,7 @@ export const NGINX_METRICS = {
 } satisfies MetricFamily;
 
 /**
- * vsftpd's own figures, in the ftps pod, printed by srcs/ftps/collect-ftps-metrics: the control
+ * vsftpd's own figures, in the ftps pod, printed by srcs/ftps/collect-metrics: the control
  * connections open now (ESTABLISHED sockets on the control port in the kernel's socket table,
  * health checks' included), and what vsftpd logged since the container started, counted by
  * srcs/ftps/count-vsftpd-log from vsftpd's own log lines (vsftpd logging.c): logins of the FTP
@@ -112,6 +112,7 @@ export const POD_METRICS_MEASUREMENT = 'prometheus';
 export const POD_METRICS: Readonly<Partial<Record<ServiceName, readonly MetricFamily[]>>> = {
   wordpress: [PHP_FPM_METRICS],
   phpmyadmin: [PHP_FPM_METRICS],
+  ftps: [FTPS_METRICS],
 };
 
 /** The metrics `service`'s collector prints, in declaration order (none for a service without figures). */

@@ -1,8 +1,9 @@
 #!/bin/sh
 # vsftpd for ft_services (S8): sets the FTP user's password from its Secret, prepares the user's
-# home on the volume, renders vsftpd.conf from the environment, then runs vsftpd and
-# count-vsftpd-log, which counts what vsftpd logs (B10), under run-together: when either ends, the
-# other is stopped and the container exits, so Kubernetes restarts it (S11).
+# home on the volume, renders vsftpd.conf from the environment, then runs vsftpd, count-vsftpd-log
+# (which counts what vsftpd logs) and the pod's figures (serve-metrics collect-metrics, B10)
+# under run-together: when any of them ends, the others are stopped and the container exits, so
+# Kubernetes restarts it (S11).
 set -eu
 
 : "${FTPS_USER:?FTPS_USER is required}"
@@ -15,8 +16,10 @@ FTPS_LISTEN_ADDRESS="${FTPS_LISTEN_ADDRESS:-0.0.0.0}"
 FTPS_HOME="${FTPS_HOME:-/var/lib/ftp}"
 FTPS_CONF_DIR="${FTPS_CONF_DIR:-/etc/vsftpd}"
 FTPS_EMPTY_DIR="${FTPS_EMPTY_DIR:-/usr/share/empty}"
-# vsftpd's log (a FIFO) and count-vsftpd-log's counts; collect-ftps-metrics reads the same setting.
+# vsftpd's log (a FIFO) and count-vsftpd-log's counts; collect-metrics reads the same setting.
 export FTPS_RUN_DIR="${FTPS_RUN_DIR:-/run/ftps}"
+# The pod's own figures for telegraf (the chart's metrics port, serve-metrics).
+export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 # Where the image keeps its templates (ftps/ below it).
 FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
@@ -63,7 +66,7 @@ chown -R "$FTPS_USER" "$FTPS_HOME"
 
 printf '%s\n' "$FTPS_USER" > "$FTPS_CONF_DIR/user_list"
 # A new FIFO every start, root's alone: vsftpd (root when it opens it) writes, count-vsftpd-log
-# reads. Its counts there are no secret; collect-ftps-metrics reads them as nobody.
+# reads. Its counts there are no secret; collect-metrics reads them as nobody.
 FTPS_LOG_FIFO="$FTPS_RUN_DIR/vsftpd-log"
 mkdir -p "$FTPS_RUN_DIR"
 chmod 0755 "$FTPS_RUN_DIR"
@@ -77,4 +80,6 @@ export OPENSSL_CONF="$FTPS_CONF_DIR/openssl.cnf"
 
 log "user $FTPS_USER, passive ports $FTPS_PASV_MIN_PORT-$FTPS_PASV_MAX_PORT advertised at $FTPS_PASV_ADDRESS"
 # The counter first: it must hold the FIFO open before the first session opens it.
-exec run-together count-vsftpd-log "$FTPS_LOG_FIFO" "$FTPS_RUN_DIR/counts" -- vsftpd "$FTPS_CONF_DIR/vsftpd.conf"
+exec run-together count-vsftpd-log "$FTPS_LOG_FIFO" "$FTPS_RUN_DIR/counts" -- \
+  vsftpd "$FTPS_CONF_DIR/vsftpd.conf" -- \
+  serve-metrics collect-metrics

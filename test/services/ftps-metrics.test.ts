@@ -1,27 +1,29 @@
 /**
  * vsftpd's own figures (B10): OUR entrypoint and vsftpd.conf run by Debian's vsftpd, which writes
- * its log into the FIFO that OUR srcs/ftps/count-vsftpd-log counts, and OUR
- * srcs/ftps/collect-ftps-metrics under OUR serve-metrics, with busybox's awk and mv as in the image. The
- * traffic is real FTPS from curl (explicit TLS, passive): logins, a wrong password, uploads and a
- * download whose bytes are known, and paths made to look like the ends of other log lines.
+ * its log into the FIFO that OUR srcs/ftps/count-vsftpd-log counts, and OUR srcs/ftps/collect-metrics
+ * under OUR serve-metrics, all three started by the entrypoint, with busybox's awk and mv as in
+ * the image. The traffic is real FTPS from curl (explicit TLS, passive): logins, a wrong password,
+ * uploads and a download whose bytes are known, and paths made to look like the ends of other log
+ * lines.
  */
 import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'basic-ftp';
-import { FTPS_METRICS } from '../../lib/monitoring/pod-metrics';
+import { FTPS_METRICS, METRICS_PATH } from '../../lib/monitoring/pod-metrics';
 import { connectFtps } from '../../lib/probes/ftps';
 import { haveCommand, SRCS, startServer, stopAll, waitFor } from './support/harness';
 import { Ftps, FtpsSetup, FTPS_USER as USER, prepareFtps, startFtps } from './support/ftps';
-import { busyboxPath, MetricsServer, parseExposition, scrape, startMetricsServer } from './support/metrics';
+import { busyboxPath, parseExposition, scrape } from './support/metrics';
 
-const COLLECTOR = path.join(SRCS, 'ftps', 'collect-ftps-metrics');
+const COLLECTOR = path.join(SRCS, 'ftps', 'collect-metrics');
 const COUNTER = path.join(SRCS, 'ftps', 'count-vsftpd-log');
 
 let setup: FtpsSetup;
 let ftps: Ftps;
-let served: MetricsServer;
+/** The entrypoint's serve-metrics. */
+let url: string;
 let appletPath: string;
 const clients: Client[] = [];
 
@@ -30,9 +32,9 @@ type Figures = Record<keyof typeof FTPS_METRICS, number>;
 beforeAll(async () => {
   if (!haveCommand('curl')) throw new Error('curl not found: install curl (.ci/install-host-packages)');
   setup = prepareFtps('ftps-metrics');
-  ftps = await startFtps(setup, 'vsftpd-metrics');
   appletPath = busyboxPath(['awk', 'mv']);
-  served = await startMetricsServer('ftps', [COLLECTOR], { PATH: appletPath, FTPS_PORT: ftps.env.FTPS_PORT, FTPS_RUN_DIR: ftps.env.FTPS_RUN_DIR });
+  ftps = await startFtps(setup, 'vsftpd-metrics', undefined, { PATH: `${path.join(SRCS, 'ftps')}:${appletPath}` });
+  url = `http://${ftps.env.METRICS_LISTEN}${METRICS_PATH}`;
 });
 
 afterAll(async () => {
@@ -42,8 +44,8 @@ afterAll(async () => {
 
 /** One scrape, as telegraf makes it: every figure by the name the panels know it. */
 async function figures(): Promise<Figures> {
-  const answer = await scrape(served.url);
-  if (answer.status !== 200) throw new Error(`scrape answered ${answer.status}: ${answer.body}\n${served.server.log()}`);
+  const answer = await scrape(url);
+  if (answer.status !== 200) throw new Error(`scrape answered ${answer.status}: ${answer.body}\n${ftps.server.log()}`);
   const samples = parseExposition(answer.body);
   return Object.fromEntries(Object.entries(FTPS_METRICS).map(([key, metric]) => [key, samples.get(metric.name)?.value ?? NaN])) as Figures;
 }
@@ -69,8 +71,8 @@ function curl(password: string, url: string, ...args: string[]): { status: numbe
   return { status: result.status, stderr: result.stderr };
 }
 
-test('B10 collect-ftps-metrics prints exactly the FTPS_METRICS family, each name with its declared type', async () => {
-  const answer = await scrape(served.url);
+test('B10 the entrypoint serves exactly the FTPS_METRICS family on METRICS_LISTEN, each name with its declared type', async () => {
+  const answer = await scrape(url);
   expect({ status: answer.status, contentType: answer.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
   const printed = [...parseExposition(answer.body)].map(([name, sample]) => ({ name, type: sample.type }));
   expect(printed.sort((a, b) => a.name.localeCompare(b.name))).toEqual(Object.values(FTPS_METRICS).sort((a, b) => a.name.localeCompare(b.name)));
@@ -117,7 +119,7 @@ test('B10 vsftpd\'s log is a FIFO only root may open, so nothing of it stays in 
   expect((fs.statSync(path.join(ftps.env.FTPS_RUN_DIR, 'counts')).mode & 0o777).toString(8)).toBe('644');
 });
 
-test('B10 collect-ftps-metrics fails, saying why on stderr and printing nothing, without counts', () => {
+test('B10 collect-metrics fails, saying why on stderr and printing nothing, without counts', () => {
   const result = spawnSync('sh', [COLLECTOR], { env: { PATH: appletPath, FTPS_RUN_DIR: path.join(setup.dir, 'nothing-here') }, encoding: 'utf8' });
   expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 1, stdout: '' });
   expect(result.stderr).toContain(`cannot read ${path.join(setup.dir, 'nothing-here', 'counts')}`);

@@ -19,6 +19,8 @@ import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influ
 import { ClusterStandIn, StandInPod, startClusterStandIn } from './support/kubelet';
 import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
 import { fetchInsecure, startWordpress, WordpressSite } from './support/wordpress';
+import { FTPS_USER, prepareFtps, startFtps } from './support/ftps';
+import { connectFtps, probeFtpsTransfer } from '../../lib/probes/ftps';
 import { POD_METRICS, scrapeAnnotations } from '../../lib/monitoring/pod-metrics';
 import { PanelData, panelTable, renderPicture } from './support/panel-picture';
 import { compiledPlugins, forHost, requireTelegraf, TELEGRAF_VERSION, startTelegraf, TelegrafEnv, telegrafTest, writeConfig } from './support/telegraf';
@@ -107,6 +109,19 @@ const POD_SOURCES: Readonly<Partial<Record<ServiceName, () => Promise<PodSource>
     const site = await shared.wordpress();
     const container: PhpMyAdminContainer = await startPhpMyAdminContainer({ host: site.db.host, port: site.db.port });
     return { metricsPort: portOf(container.env.METRICS_LISTEN), traffic: () => fetchInsecure(container.url) };
+  },
+  ftps: async () => {
+    const setup = prepareFtps('telegraf-ftps');
+    const vsftpd = await startFtps(setup, 'telegraf-vsftpd');
+    const endpoint = { host: '127.0.0.1', port: vsftpd.port };
+    return {
+      metricsPort: portOf(vsftpd.env.METRICS_LISTEN),
+      // A login, an upload and a download over FTPS, then a wrong password for the refused logins.
+      traffic: async () => {
+        await probeFtpsTransfer(endpoint, FTPS_USER, setup.password);
+        await connectFtps(endpoint, FTPS_USER, `${setup.password}x`).then((client) => client.close(), () => undefined);
+      },
+    };
   },
 };
 

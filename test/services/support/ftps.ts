@@ -62,6 +62,8 @@ export async function ftpsEnv(setup: FtpsSetup, name: string, pasvAddress = '127
     FTPS_CONF_DIR: path.join(setup.dir, name, 'conf'),
     FTPS_EMPTY_DIR: path.join(setup.dir, 'empty'),
     FTPS_RUN_DIR: path.join(setup.dir, name, 'run'),
+    METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
+    METRICS_ROOT: path.join(setup.dir, name, 'metrics'),
     FT_SHARE: SRCS,
     SECRETS_DIR: setup.secrets,
     // The image has srcs/ftps/'s commands in /usr/local/bin too.
@@ -69,9 +71,9 @@ export async function ftpsEnv(setup: FtpsSetup, name: string, pasvAddress = '127
   };
 }
 
-/** Starts the entrypoint and waits until the healthcheck passes. */
-export async function startFtps(setup: FtpsSetup, name: string, pasvAddress = '127.0.0.1'): Promise<Ftps> {
-  const env = await ftpsEnv(setup, name, pasvAddress);
+/** Starts the entrypoint, its environment changed by `overrides`, and waits until the healthcheck passes. */
+export async function startFtps(setup: FtpsSetup, name: string, pasvAddress = '127.0.0.1', overrides: Readonly<Record<string, string>> = {}): Promise<Ftps> {
+  const env = { ...await ftpsEnv(setup, name, pasvAddress), ...overrides };
   const port = Number(env.FTPS_PORT);
   const server = startServer({ name, command: 'sh', args: [FTPS_ENTRYPOINT], env, logFile: path.join(setup.dir, `${name}.log`) });
   await waitFor(`${name} healthcheck`, () => {
