@@ -7,12 +7,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildApp } from '../lib/app';
-import { DEFAULT_CONFIG, resolveStackConfig } from '../lib/config';
+import { DEFAULT_CONFIG, resolveStackConfig, SERVICE_NAMES } from '../lib/config';
+import { containerPanels, ownPanels } from '../lib/monitoring/dashboards';
 import { METRICS_PORT } from '../lib/monitoring/pod-metrics';
 import { secretChecksumAnnotation } from '../lib/secret-checksums';
 import { stackSecrets } from '../lib/secrets';
 import { readOverrides } from '../lib/setup/config-files';
-import { portRanges, replaceSection, settingsDocs, settingsTable, stackDiagram, updateReadme } from '../lib/setup/docs';
+import { dashboardsTable, portRanges, replaceSection, settingsDocs, settingsTable, stackDiagram, updateReadme } from '../lib/setup/docs';
 
 const ROOT = path.resolve(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -73,6 +74,21 @@ describe('B13 the diagram of the stack', () => {
     // telegraf reads the pods' own figures on the metrics port (B10); nothing else inside calls them.
     expect(diagram).toContain(`telegraf -- "${METRICS_PORT}" --> wordpress`);
     expect(diagram).not.toMatch(new RegExp(`^  (?!lb |telegraf -- "${METRICS_PORT}")\\S+ -- .*--> (nginx|wordpress|grafana)$`, 'm'));
+  });
+});
+
+describe('B3 B13 what each dashboard shows', () => {
+  const config = resolveStackConfig();
+  const table = dashboardsTable(config);
+
+  test('B3 B13 every panel of every dashboard is listed with its description, the container panels once', () => {
+    for (const service of SERVICE_NAMES) {
+      for (const panel of ownPanels(service, config.namespace)) expect(table).toContain(` | ${panel.title} | ${panel.description} |`);
+    }
+    for (const panel of containerPanels('nginx', config.namespace)) {
+      expect(table.split('\n')[0]).toContain(panel.title);
+      expect(table).not.toContain(`| ${panel.title} |`);
+    }
   });
 });
 

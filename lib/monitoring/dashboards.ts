@@ -130,7 +130,7 @@ function serviceConditions(service: string, namespace: string): TagCondition[] {
 }
 
 /** CPU, memory, network and restarts of the service's container: the same four for every service. */
-function containerPanels(service: string, namespace: string): PanelSpec[] {
+export function containerPanels(service: string, namespace: string): PanelSpec[] {
   const { container, network } = METRICS;
   // The container named after the service (the chart names it so), not sidecars or init containers.
   const inContainer = [...podConditions(service, namespace), { tag: SERIES_TAGS.container, op: '=', value: service } as const];
@@ -376,11 +376,12 @@ function podFigurePanels(service: string, namespace: string): PanelSpec[] {
 
 /** Every panel of `service`'s dashboard, in display order. */
 export function servicePanels(service: string, namespace: string): readonly PanelSpec[] {
-  return [
-    ...containerPanels(service, namespace),
-    ...podFigurePanels(service, namespace),
-    ...(SERVICE_PANELS[service]?.(namespace) ?? []),
-  ];
+  return [...containerPanels(service, namespace), ...ownPanels(service, namespace)];
+}
+
+/** The panels of `service`'s own work, after the container's (none for a service without figures). */
+export function ownPanels(service: string, namespace: string): readonly PanelSpec[] {
+  return [...podFigurePanels(service, namespace), ...(SERVICE_PANELS[service]?.(namespace) ?? [])];
 }
 
 function panelBuilder(spec: PanelSpec): cog.Builder<dashboard.Panel> {
