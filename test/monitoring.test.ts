@@ -60,9 +60,10 @@ describe('S9 B3 one dashboard per service', () => {
     expect(titles).toEqual(expect.arrayContaining(['CPU usage', 'Memory (working set)', 'Network traffic', 'Restarts']));
   });
 
-  test('S9 InfluxDB and telegraf dashboards add panels from their own metrics', () => {
+  test('S9 B10 InfluxDB, Grafana and telegraf dashboards add panels from their own metrics', () => {
     const titles = (service: string) => dashboards[`ft-${service}.json`].panels.map((p: { title: string }) => p.title);
-    expect(titles('influxdb')).toEqual(expect.arrayContaining(['HTTP requests', 'Points written', 'Series per database']));
+    expect(titles('influxdb')).toEqual(expect.arrayContaining(['InfluxDB requests', 'Points written', 'Write errors', 'Error answers', 'Series']));
+    expect(titles('grafana')).toEqual(expect.arrayContaining(['Grafana requests', 'Logins', 'Active users', 'Datasource answers']));
     expect(titles('telegraf')).toEqual(expect.arrayContaining(['Metrics pipeline', 'Gather errors']));
   });
 });

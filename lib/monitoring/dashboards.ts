@@ -15,7 +15,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERVICE_NAMES, ServiceName } from '../config';
-import { FTPS_METRICS, MetricFamily, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
+import { FTPS_METRICS, GRAFANA_METRICS, INFLUXDB_METRICS, MetricFamily, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
 
 /**
@@ -171,50 +171,8 @@ export function containerPanels(service: string, namespace: string): PanelSpec[]
   ];
 }
 
-/** Panels from a service's own metrics, for the services telegraf reads directly. */
+/** Panels from a service's own metrics that telegraf reads itself, not from a pod: its own (inputs.internal). */
 const SERVICE_PANELS: Readonly<Record<string, (namespace: string) => PanelSpec[]>> = {
-  influxdb: (namespace) => {
-    const { influxdbHttp, influxdbDatabase } = METRICS;
-    const where = serviceConditions('influxdb', namespace);
-    const http = { measurement: influxdbHttp.measurement, where, groupBy: [] };
-    return [
-      {
-        title: 'HTTP requests',
-        description: 'Write and query requests per second served by InfluxDB (/debug/vars).',
-        kind: 'timeseries',
-        unit: 'reqps',
-        queries: [
-          { ...http, select: rate(influxdbHttp.writes), alias: 'writes' },
-          { ...http, select: rate(influxdbHttp.queries), alias: 'queries' },
-        ],
-      },
-      {
-        title: 'Points written',
-        description: 'Points per second accepted and stored through /write.',
-        kind: 'timeseries',
-        unit: 'none',
-        queries: [{ ...http, select: rate(influxdbHttp.pointsWritten), alias: 'points' }],
-      },
-      {
-        title: 'Errors',
-        description: 'Per second: points refused at /write, 4xx answers (bad writes, failed logins) and 5xx answers.',
-        kind: 'timeseries',
-        unit: 'none',
-        queries: [
-          { ...http, select: rate(influxdbHttp.pointsFailed), alias: 'points refused' },
-          { ...http, select: rate(influxdbHttp.clientErrors), alias: '4xx' },
-          { ...http, select: rate(influxdbHttp.serverErrors), alias: '5xx' },
-        ],
-      },
-      {
-        title: 'Series per database',
-        description: 'Series cardinality of each database.',
-        kind: 'timeseries',
-        unit: 'none',
-        queries: [{ measurement: influxdbDatabase.measurement, where, groupBy: [influxdbDatabase.tag], select: `max(${quoteIdentifier(influxdbDatabase.series)})`, alias: '$tag_database' }],
-      },
-    ];
-  },
   telegraf: (namespace) => {
     const { telegrafAgent, telegrafInput, telegrafOutput } = METRICS;
     const where = serviceConditions('telegraf', namespace);
@@ -235,7 +193,7 @@ const SERVICE_PANELS: Readonly<Record<string, (namespace: string) => PanelSpec[]
       },
       {
         title: 'Gather errors',
-        description: 'Errors per second while collecting (kubelet, API server or InfluxDB unreachable).',
+        description: 'Errors per second while collecting (the kubelet, the API server or a pod\'s own figures unreachable or failing).',
         kind: 'timeseries',
         unit: 'none',
         queries: [{ ...agent, select: rate(telegrafAgent.errors), alias: '$tag_node_name' }],
@@ -359,10 +317,104 @@ function ftpsPanels(service: string, namespace: string): PanelSpec[] {
   ];
 }
 
+function influxdbPanels(service: string, namespace: string): PanelSpec[] {
+  const m = INFLUXDB_METRICS;
+  const perPod = podFigures(service, namespace);
+  return [
+    {
+      title: 'InfluxDB requests',
+      description: 'Requests per second to /write (telegraf\'s batches) and to /query (Grafana\'s panels), from InfluxDB\'s /debug/vars.',
+      kind: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        { ...perPod, select: figure(m.writes), alias: 'writes $tag_pod_name' },
+        { ...perPod, select: figure(m.queries), alias: 'queries $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'Points written',
+      description: 'Points per second InfluxDB stored through /write.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [{ ...perPod, select: figure(m.pointsWritten), alias: 'points $tag_pod_name' }],
+    },
+    {
+      title: 'Write errors',
+      description: 'Points per second InfluxDB did not store: refused with their whole write (rights, a missing retention policy, a server error), and dropped from a partial write (a field type conflict, a time outside the retention).',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [
+        { ...perPod, select: figure(m.pointsFailed), alias: 'refused $tag_pod_name' },
+        { ...perPod, select: figure(m.pointsDropped), alias: 'dropped $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'Error answers',
+      description: 'Answers per second with a 4xx status (bad writes or queries, failed logins, refused rights) and with a 5xx status.',
+      kind: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        { ...perPod, select: figure(m.clientErrors), alias: '4xx $tag_pod_name' },
+        { ...perPod, select: figure(m.serverErrors), alias: '5xx $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'Series',
+      description: 'Series in the stack\'s database, the one telegraf writes: its cardinality, which InfluxDB\'s memory grows with.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [{ ...perPod, select: figure(m.series), alias: 'series $tag_pod_name' }],
+    },
+  ];
+}
+
+function grafanaPanels(service: string, namespace: string): PanelSpec[] {
+  const m = GRAFANA_METRICS;
+  const perPod = podFigures(service, namespace);
+  return [
+    {
+      title: 'Grafana requests',
+      description: 'Requests per second Grafana answered (pages, API calls, its probes and the scrapes of its figures), and those answered with a 5xx status.',
+      kind: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        { ...perPod, select: figure(m.requests), alias: 'requests $tag_pod_name' },
+        { ...perPod, select: figure(m.serverErrors), alias: '5xx $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'Logins',
+      description: 'Successful logins per second through Grafana\'s login form.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [{ ...perPod, select: figure(m.logins), alias: 'logins $tag_pod_name' }],
+    },
+    {
+      title: 'Active users',
+      description: 'Users seen in the last 30 days, as Grafana counts them once a minute (grafana_stat_active_users).',
+      kind: 'stat',
+      unit: 'none',
+      queries: [{ ...perPod, select: figure(m.activeUsers), alias: '$tag_pod_name' }],
+    },
+    {
+      title: 'Datasource answers',
+      description: 'Answers per second Grafana got from InfluxDB for the panels\' queries, and those with a status other than 2xx (a query InfluxDB refused). A datasource that does not answer at all is not counted.',
+      kind: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        { ...perPod, select: figure(m.datasourceRequests), alias: 'answers $tag_pod_name' },
+        { ...perPod, select: figure(m.datasourceErrors), alias: 'errors $tag_pod_name' },
+      ],
+    },
+  ];
+}
+
 /** The panels of each family of figures a pod serves (pod-metrics.ts), for every service that runs it. */
 const FAMILY_PANELS = new Map<MetricFamily, (service: string, namespace: string) => PanelSpec[]>([
   [PHP_FPM_METRICS, phpFpmPanels],
   [FTPS_METRICS, ftpsPanels],
+  [INFLUXDB_METRICS, influxdbPanels],
+  [GRAFANA_METRICS, grafanaPanels],
 ]);
 
 /** The panels of `service`'s own figures, family by family. */

@@ -102,6 +102,39 @@ export const PHP_FPM_METRICS = {
 } satisfies MetricFamily;
 
 /**
+ * InfluxDB's own work, from its /debug/vars read over the pod's loopback by srcs/influxdb/
+ * collect-metrics (the `httpd` statistics of influxdb services/httpd/handler.go, and `numSeries` of
+ * tsdb/store.go): requests to /write and /query, points stored, refused whole, and dropped from
+ * partial writes, 4xx and 5xx answers, and the series of the stack's database. The one database
+ * is the only one with data (telegraf writes there; the _internal one is off, influxdb.conf
+ * [monitor]), so its series need no `database` label.
+ */
+export const INFLUXDB_METRICS = {
+  writes: counter('influxdb_write_requests_total'),
+  queries: counter('influxdb_query_requests_total'),
+  pointsWritten: counter('influxdb_points_written_total'),
+  pointsFailed: counter('influxdb_points_failed_total'),
+  pointsDropped: counter('influxdb_points_dropped_total'),
+  clientErrors: counter('influxdb_client_errors_total'),
+  serverErrors: counter('influxdb_server_errors_total'),
+  series: gauge('influxdb_series'),
+} satisfies MetricFamily;
+
+/**
+ * Grafana's own work, summed from its /metrics by srcs/grafana/collect-metrics (each sum and the
+ * Grafana series it comes from are listed there): requests answered and those with a 5xx, logins,
+ * users active in the last 30 days, and the answers of its datasource, those other than 2xx apart.
+ */
+export const GRAFANA_METRICS = {
+  requests: counter('grafana_http_requests_total'),
+  serverErrors: counter('grafana_http_server_errors_total'),
+  logins: counter('grafana_logins_total'),
+  activeUsers: gauge('grafana_active_users'),
+  datasourceRequests: counter('grafana_datasource_requests_total'),
+  datasourceErrors: counter('grafana_datasource_errors_total'),
+} satisfies MetricFamily;
+
+/**
  * telegraf's measurement for what `inputs.prometheus` reads with `metric_version = 2` from a target
  * that answers in Prometheus text (`text/plain; version=0.0.4`, as serve-metrics does): `prometheus`,
  * a field per metric name (telegraf v1.34.4 plugins/parsers/prometheus/metric_v2.go).
@@ -113,6 +146,8 @@ export const POD_METRICS: Readonly<Partial<Record<ServiceName, readonly MetricFa
   wordpress: [PHP_FPM_METRICS],
   phpmyadmin: [PHP_FPM_METRICS],
   ftps: [FTPS_METRICS],
+  influxdb: [INFLUXDB_METRICS],
+  grafana: [GRAFANA_METRICS],
 };
 
 /** The metrics `service`'s collector prints, in declaration order (none for a service without figures). */

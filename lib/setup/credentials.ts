@@ -47,8 +47,11 @@ export function certificateNames(dir: string, address: string): boolean {
   }
 }
 
-/** A self-signed server certificate for `address` (openssl req; RSA 2048, 825 days, the limit browsers accept). */
-function makeCertificate(dir: string, address: string): void {
+/**
+ * A self-signed server certificate for `address` (openssl req; RSA 2048, 825 days, the limit browsers
+ * accept), as `tls.crt` and `tls.key` (0600) in `dir`.
+ */
+export function makeCertificate(dir: string, address: string): void {
   const conf = path.join(dir, '.openssl.cnf');
   fs.writeFileSync(conf, ['[req]', 'distinguished_name = dn', 'x509_extensions = ext', 'prompt = no',
     '[dn]', 'CN = ft-services', 'O = ft_services',

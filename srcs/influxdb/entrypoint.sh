@@ -6,8 +6,10 @@
 #   - the writer telegraf uses (WRITE on the database only),
 #   - the reader Grafana uses (READ on the database only).
 # On every boot it sets the database's default retention policy to INFLUXDB_RETENTION_DAYS, so a
-# changed setting reaches a running install. Then influxd runs as PID 1, as user influxdb, with
-# authentication on. A restart never initialises again.
+# changed setting reaches a running install. Then influxd runs as user influxdb, with
+# authentication on, next to serve-metrics, which serves InfluxDB's own figures (collect-metrics,
+# read from /debug/vars on the loopback) on $METRICS_LISTEN; run-together stops the container when
+# either ends (S11). A restart never initialises again.
 set -eu
 
 : "${INFLUXDB_DB:?INFLUXDB_DB is required}"
@@ -22,8 +24,12 @@ esac
 # storage dirs and ports with InfluxDB's own INFLUXDB_* overrides.
 INFLUXDB_CONFIG="${INFLUXDB_CONFIG:-/etc/influxdb/influxdb.conf}"
 INFLUXDB_STORAGE="${INFLUXDB_STORAGE:-/var/lib/influxdb}"
-INFLUXDB_INIT_ADDRESS="${INFLUXDB_INIT_ADDRESS:-127.0.0.1:8086}"
+# This server on the loopback: the temporary one listens there only, the real one too (among its
+# addresses), where collect-metrics reads it.
+export INFLUXDB_LOCAL_ADDRESS="${INFLUXDB_LOCAL_ADDRESS:-127.0.0.1:8086}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+# The pod's metrics port (lib/monitoring/pod-metrics.ts METRICS_PORT; the chart sets it).
+export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 
 marker="$INFLUXDB_STORAGE/.ft-services-initialized"
 
@@ -36,7 +42,7 @@ literal() { printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\
 # Runs one InfluxQL statement on the temporary server; fails on any error in the answer. The
 # statement goes through stdin, so passwords never show on a command line.
 influxql() {
-  answer="$(printf '%s' "$1" | curl -sS --fail --max-time 10 -XPOST "http://$INFLUXDB_INIT_ADDRESS/query" --data-urlencode 'q@-')"
+  answer="$(printf '%s' "$1" | curl -sS --fail --max-time 10 -XPOST "http://$INFLUXDB_LOCAL_ADDRESS/query" --data-urlencode 'q@-')"
   case "$answer" in
     *'"error"'*) log "statement failed: ${answer}"; exit 1 ;;
   esac
@@ -56,10 +62,10 @@ ensure_user() {
 
 # Nobody else can reach this server: loopback only, and it stops before the real one starts.
 start_temporary_server() {
-  INFLUXDB_HTTP_BIND_ADDRESS="$INFLUXDB_INIT_ADDRESS" INFLUXDB_HTTP_AUTH_ENABLED=false \
+  INFLUXDB_HTTP_BIND_ADDRESS="$INFLUXDB_LOCAL_ADDRESS" INFLUXDB_HTTP_AUTH_ENABLED=false \
     su-exec influxdb:influxdb influxd run -config "$INFLUXDB_CONFIG" &
   temporary=$!
-  if ! wait-until "$temporary" curl -sf --max-time 2 "http://$INFLUXDB_INIT_ADDRESS/ping"; then
+  if ! wait-until "$temporary" curl -sf --max-time 2 "http://$INFLUXDB_LOCAL_ADDRESS/ping"; then
     log "the temporary server did not start"
     exit 1
   fi
@@ -119,4 +125,6 @@ fi
 ensure_retention
 stop_temporary_server
 
-exec su-exec influxdb:influxdb influxd run -config "$INFLUXDB_CONFIG"
+exec run-together \
+  su-exec influxdb:influxdb influxd run -config "$INFLUXDB_CONFIG" -- \
+  serve-metrics collect-metrics

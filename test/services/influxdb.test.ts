@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { randomSecret, stopAll, writeSecrets } from './support/harness';
+import { childPids, crashChild, randomSecret, stopAll, writeSecrets } from './support/harness';
 import { InfluxDatabase, influxQuery, influxWrite, prepareInflux, startInflux, startScratchInflux } from './support/influxdb';
 
 afterAll(stopAll);
@@ -47,17 +47,25 @@ describe('first boot', () => {
     expect((await influxQuery(db, 'SHOW GRANTS FOR "grafana"', db.users.admin)).body).toContain(`["${db.database}","READ"]`);
   });
 
-  test('K1 /ping answers without credentials (the probes) and /debug/vars serves the statistics telegraf reads', async () => {
+  test('K1 /ping answers without credentials (the probes) and /debug/vars serves the statistics the pod\'s collector reads', async () => {
     expect((await fetch(`${db.url}/ping`)).status).toBe(204);
     const vars = await (await fetch(`${db.url}/debug/vars`)).json() as Record<string, { name?: string }>;
     expect(Object.values(vars).map((entry) => entry.name)).toEqual(expect.arrayContaining(['httpd', 'database']));
   });
 
-  test('S11 influxd itself is the entrypoint\'s process (exec), running as user influxdb', () => {
-    expect(fs.readFileSync(`/proc/${db.server.pid}/comm`, 'utf8').trim()).toBe('influxd');
-    const uid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${db.server.pid}/status`, 'utf8'))![1];
+  test('S11 influxd runs as user influxdb, a child of the container\'s init (run-together) next to serve-metrics', () => {
+    const children = childPids(db.server.pid);
+    // busybox: serve-metrics' httpd (run-together's own `sleep 1` may be there too).
+    expect([...children.keys()]).toEqual(expect.arrayContaining(['busybox', 'influxd']));
+    const uid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${children.get('influxd')}/status`, 'utf8'))![1];
     expect(Number(uid)).toBe(fs.statSync(path.join(db.storage, 'meta')).uid);
     expect(Number(uid)).not.toBe(0);
+  });
+
+  test('S11 when influxd dies, the container\'s init exits non-zero (so Kubernetes restarts it), serve-metrics with it', async () => {
+    const { status, alsoStopped } = await crashChild(db.server, 'influxd');
+    expect(status).not.toBe(0);
+    expect(alsoStopped).toContain('busybox');
   });
 });
 

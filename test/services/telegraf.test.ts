@@ -16,6 +16,7 @@ import { METRICS, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafDocument, t
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
 import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, stopAll, waitFor } from './support/harness';
 import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influxdb';
+import { grafanaTraffic, startGrafanaPod } from './support/grafana';
 import { ClusterStandIn, StandInPod, startClusterStandIn } from './support/kubelet';
 import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
 import { fetchInsecure, startWordpress, WordpressSite } from './support/wordpress';
@@ -93,10 +94,14 @@ function once<T>(start: () => Promise<T>): () => Promise<T> {
 
 const portOf = (listen: string): number => Number(listen.split(':').pop());
 
-/** Servers more than one source uses: phpMyAdmin manages WordPress's MySQL. */
+/** Servers more than one source uses: phpMyAdmin manages WordPress's MySQL; telegraf writes into the InfluxDB. */
 const shared = {
   wordpress: once((): Promise<WordpressSite> => startWordpress('telegraf-wordpress')),
+  influxdb: once((): Promise<InfluxDatabase> => startScratchInflux('telegraf-influxdb')),
 };
+
+/** Stand-ins a source started, closed after the tests. */
+const standIns: Array<{ close(): Promise<void> }> = [];
 
 /** How each service of POD_METRICS is served here, and what traffic it gets. */
 const POD_SOURCES: Readonly<Partial<Record<ServiceName, () => Promise<PodSource>>>> = {
@@ -122,6 +127,18 @@ const POD_SOURCES: Readonly<Partial<Record<ServiceName, () => Promise<PodSource>
         await connectFtps(endpoint, FTPS_USER, `${setup.password}x`).then((client) => client.close(), () => undefined);
       },
     };
+  },
+  influxdb: async () => {
+    const db = await shared.influxdb();
+    // telegraf's own writes, and Grafana's reader querying.
+    return { metricsPort: portOf(db.env.METRICS_LISTEN), traffic: () => influxQuery(db, 'SHOW MEASUREMENTS', db.users.reader, db.database) };
+  },
+  grafana: async () => {
+    // Grafana cannot run here: its stand-in (support/grafana.ts), read by the image's collector.
+    const db = await shared.influxdb();
+    const pod = await startGrafanaPod('telegraf-grafana', { url: db.url, database: db.database, user: db.users.reader });
+    standIns.push(pod.grafana);
+    return { metricsPort: pod.metrics.port, traffic: () => grafanaTraffic(pod) };
   },
 };
 
@@ -157,7 +174,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     // The real servers whose pods serve their own figures (lib/monitoring/pod-metrics.ts).
     let started: Array<[string, PodSource]>;
     [db, started] = await Promise.all([
-      startScratchInflux('telegraf-influxdb'),
+      shared.influxdb(),
       Promise.all(Object.entries(POD_SOURCES).map(async ([service, start]) => [service, await start()] as [string, PodSource])),
     ]);
     sources = Object.fromEntries(started);
@@ -208,6 +225,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
   afterAll(async () => {
     await stopAll();
     await cluster?.close();
+    await Promise.all(standIns.map((standIn) => standIn.close()));
   });
 
   test('B10 every service that serves its own figures has a real server here', () => {

@@ -1,13 +1,15 @@
 /**
  * Our InfluxDB image's entrypoint and config (srcs/influxdb/) run by Debian's influxd 1.6 on
  * loopback, for any host test that needs InfluxDB (requirement B5). The image's layout is kept; only
- * the storage folder, the two ports and the secrets folder move, through the entrypoint's variables
- * and InfluxDB's own INFLUXDB_* overrides. Debian has no `su-exec` (Alpine's), so a two-line shim
- * with the same calling convention runs util-linux's `setpriv` instead.
+ * the storage folder, the ports (InfluxDB's two, and the pod's metrics port) and the secrets folder
+ * move, through the entrypoint's variables and InfluxDB's own INFLUXDB_* overrides. Debian has no
+ * `su-exec` (Alpine's), so a two-line shim with the same calling convention runs util-linux's
+ * `setpriv` instead. srcs/influxdb is on the PATH, as the image installs its collect-metrics.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CONFIG } from '../../../lib/config';
+import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
 import { IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 
 export const INFLUXDB_ENTRYPOINT = path.join(SRCS, 'influxdb', 'entrypoint.sh');
@@ -15,8 +17,8 @@ export const INFLUXDB_CONFIG = path.join(SRCS, 'influxdb', 'influxdb.conf');
 
 /** Fails with a clear message when Debian's influxdb package (or a tool the entrypoint needs) is missing. */
 export function requireInfluxd(): void {
-  for (const command of ['influxd', 'curl', 'setpriv']) {
-    if (!haveCommand(command)) throw new Error(`${command} not found: install the influxdb and curl packages (.ci/install-host-packages)`);
+  for (const command of ['influxd', 'curl', 'setpriv', 'jq', 'busybox']) {
+    if (!haveCommand(command)) throw new Error(`${command} not found: install the influxdb, curl, jq and busybox packages (.ci/install-host-packages)`);
   }
 }
 
@@ -24,6 +26,8 @@ export interface InfluxSetup {
   readonly dir: string;
   readonly url: string;
   readonly port: number;
+  /** InfluxDB's own figures, served by the entrypoint's serve-metrics (B10). */
+  readonly metricsUrl: string;
   readonly database: string;
   readonly storage: string;
   readonly users: {
@@ -59,12 +63,13 @@ export async function prepareInflux(name = 'influxdb'): Promise<InfluxSetup> {
   });
   const port = await freePort();
   const rpcPort = await freePort();
+  const metricsPort = await freePort();
   const storage = path.join(dir, 'storage');
   const database = 'telegraf';
   return {
-    dir, port, database, storage, users, url: `http://127.0.0.1:${port}`,
+    dir, port, database, storage, users, url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${metricsPort}${METRICS_PATH}`,
     env: {
-      PATH: `${bin}:${IMAGE_PATH}`,
+      PATH: `${bin}:${path.join(SRCS, 'influxdb')}:${IMAGE_PATH}`,
       INFLUXDB_DB: database,
       INFLUXDB_ADMIN_USER: users.admin.name,
       INFLUXDB_WRITE_USER: users.writer.name,
@@ -72,8 +77,10 @@ export async function prepareInflux(name = 'influxdb'): Promise<InfluxSetup> {
       INFLUXDB_RETENTION_DAYS: String(DEFAULT_CONFIG.influxdb.retentionDays),
       INFLUXDB_CONFIG,
       INFLUXDB_STORAGE: storage,
-      INFLUXDB_INIT_ADDRESS: `127.0.0.1:${port}`,
+      INFLUXDB_LOCAL_ADDRESS: `127.0.0.1:${port}`,
       SECRETS_DIR: secrets,
+      METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
+      METRICS_ROOT: path.join(dir, 'metrics-root'),
       // InfluxDB's own overrides of the config's Alpine paths and ports.
       INFLUXDB_META_DIR: path.join(storage, 'meta'),
       INFLUXDB_DATA_DIR: path.join(storage, 'data'),
@@ -121,8 +128,9 @@ export async function influxQuery(target: { url: string }, q: string, user?: Cre
   return { status: response.status, body: await response.text() };
 }
 
-/** Line protocol to /write, as `user` or anonymously. */
-export async function influxWrite(target: { url: string }, database: string, lines: string, user?: Credentials): Promise<InfluxAnswer> {
-  const response = await fetch(`${target.url}/write?db=${encodeURIComponent(database)}&precision=ns`, { method: 'POST', headers: authHeader(user), body: lines });
+/** Line protocol to /write, as `user` or anonymously, into the default retention policy or `retentionPolicy`. */
+export async function influxWrite(target: { url: string }, database: string, lines: string, user?: Credentials, retentionPolicy?: string): Promise<InfluxAnswer> {
+  const query = new URLSearchParams({ db: database, precision: 'ns', ...(retentionPolicy ? { rp: retentionPolicy } : {}) });
+  const response = await fetch(`${target.url}/write?${query}`, { method: 'POST', headers: authHeader(user), body: lines });
   return { status: response.status, body: await response.text() };
 }

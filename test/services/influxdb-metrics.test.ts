@@ -1,0 +1,71 @@
+/**
+ * InfluxDB's own figures (B10): srcs/influxdb/collect-metrics, served by the serve-metrics that OUR
+ * entrypoint starts next to Debian's influxd 1.6, read after real writes and queries. The fields it
+ * reads from /debug/vars have the same names in 1.12.4, the image's (influxdb
+ * services/httpd/handler.go stat* constants, tsdb/store.go statDatabaseSeries, at v1.6.6 and v1.12.4).
+ */
+import { INFLUXDB_METRICS } from '../../lib/monitoring/pod-metrics';
+import { stopAll, waitFor } from './support/harness';
+import { InfluxDatabase, influxQuery, influxWrite, startScratchInflux } from './support/influxdb';
+import { parseExposition, scrape } from './support/metrics';
+
+let db: InfluxDatabase;
+
+beforeAll(async () => {
+  db = await startScratchInflux('influxdb-metrics');
+  await waitFor(`InfluxDB's figures on ${db.metricsUrl}`, async () => (await scrape(db.metricsUrl)).status === 200, 10000);
+});
+
+afterAll(stopAll);
+
+async function figures(): Promise<Record<string, number>> {
+  const answer = await scrape(db.metricsUrl);
+  if (answer.status !== 200) throw new Error(`collector answered ${answer.status}: ${answer.body}\n${db.server.log()}`);
+  return Object.fromEntries([...parseExposition(answer.body)].map(([name, sample]) => [name, sample.value]));
+}
+
+/** `count` points of new series, one line each. */
+const points = (measurement: string, count: number, value: number | string = 1) => Array.from({ length: count }, (_, i) => `${measurement},n=${i} value=${typeof value === 'string' ? `"${value}"` : value}`).join('\n');
+
+test('B10 the InfluxDB collector prints exactly the declared figures, with their types', async () => {
+  const answer = await scrape(db.metricsUrl);
+  expect({ status: answer.status, contentType: answer.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
+  const printed = [...parseExposition(answer.body)].map(([name, sample]) => ({ name, type: sample.type })).sort((a, b) => a.name.localeCompare(b.name));
+  expect(printed).toEqual(Object.values(INFLUXDB_METRICS).map(({ name, type }) => ({ name, type })).sort((a, b) => a.name.localeCompare(b.name)));
+});
+
+test('B10 writes, queries, points written and series move with real traffic', async () => {
+  const m = INFLUXDB_METRICS;
+  const before = await figures();
+  expect((await influxWrite(db, db.database, points('traffic', 5), db.users.writer)).status).toBe(204);
+  expect((await influxWrite(db, db.database, points('traffic', 5), db.users.writer)).status).toBe(204);
+  expect((await influxWrite(db, db.database, points('other', 3), db.users.writer)).status).toBe(204);
+  expect((await influxQuery(db, 'SELECT count(value) FROM traffic', db.users.reader, db.database)).status).toBe(200);
+  const after = await figures();
+  expect({
+    writes: after[m.writes.name] - before[m.writes.name],
+    queries: after[m.queries.name] - before[m.queries.name],
+    pointsWritten: after[m.pointsWritten.name] - before[m.pointsWritten.name],
+    series: after[m.series.name] - before[m.series.name],
+  }).toEqual({ writes: 3, queries: 1, pointsWritten: 13, series: 8 });
+});
+
+test('B10 refused writes show: a field type conflict drops its points, a bad login and a bad line are 4xx, a write InfluxDB cannot store fails whole', async () => {
+  const m = INFLUXDB_METRICS;
+  expect((await influxWrite(db, db.database, points('typed', 2, 1), db.users.writer)).status).toBe(204);
+  const before = await figures();
+  // The same field as a string: InfluxDB stores nothing of it, a partial write (400).
+  expect((await influxWrite(db, db.database, points('typed', 2, 'text'), db.users.writer)).status).toBe(400);
+  expect((await influxWrite(db, db.database, points('typed', 1), { ...db.users.writer, password: 'wrong' })).status).toBe(401);
+  expect((await influxWrite(db, db.database, 'not line protocol', db.users.writer)).status).toBe(400);
+  // A retention policy that does not exist: the points writer refuses the 3 points (500).
+  expect((await influxWrite(db, db.database, points('typed', 3), db.users.writer, 'missing')).status).toBe(500);
+  const after = await figures();
+  expect({
+    pointsFailed: after[m.pointsFailed.name] - before[m.pointsFailed.name],
+    pointsDropped: after[m.pointsDropped.name] - before[m.pointsDropped.name],
+    pointsWritten: after[m.pointsWritten.name] - before[m.pointsWritten.name],
+    clientErrors: after[m.clientErrors.name] - before[m.clientErrors.name],
+    serverErrors: after[m.serverErrors.name] - before[m.serverErrors.name],
+  }).toEqual({ pointsFailed: 3, pointsDropped: 2, pointsWritten: 0, clientErrors: 3, serverErrors: 1 });
+});
