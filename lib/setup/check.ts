@@ -62,8 +62,10 @@ function allowedClients(config: StackConfig): AllowedClients[] {
   return objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((policy) => {
     const service = name(policy.spec.podSelector);
     const rules: PolicyRule[] = policy.spec.ingress;
-    const port: number | undefined = objects.find((o) => o.kind === 'Service' && o.metadata.name === service)?.spec.ports[0].port;
-    const clientsOnly = rules.every((rule) => rule.from !== undefined && rule.ports.some((p) => p.port === port));
+    const servicePort: { port: number; targetPort?: number } | undefined = objects.find((o) => o.kind === 'Service' && o.metadata.name === service)?.spec.ports[0];
+    const port = servicePort?.port;
+    // A policy names the pod's port, which the Service's targetPort is.
+    const clientsOnly = rules.every((rule) => rule.from !== undefined && rule.ports.some((p) => p.port === (servicePort?.targetPort ?? port)));
     return clientsOnly && port !== undefined ? [{ service, port, clients: rules.flatMap((rule) => rule.from!.map((peer) => name(peer.podSelector))) }] : [];
   });
 }
