@@ -103,7 +103,7 @@ describe('S5–S9 services and ports', () => {
   });
 
   test('S7 nginx redirects /wordpress to WordPress\'s public port and proxies /phpmyadmin/ to the phpmyadmin Service', () => {
-    expect(env('nginx')).toEqual({ SSH_USER: 'ftadmin', HTTPS_PORT_SUFFIX: '', WORDPRESS_PORT_SUFFIX: ':5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000' });
+    expect(env('nginx')).toEqual({ SSH_USER: 'ftadmin', HTTPS_PORT_SUFFIX: '', WORDPRESS_PORT_SUFFIX: ':5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000', METRICS_LISTEN: '9117' });
   });
 
   test('S8 FTPS serves 21 and every passive port, on the Service and the container alike', () => {

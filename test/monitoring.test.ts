@@ -6,10 +6,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { SERVICE_NAMES } from '../lib/config';
+import { SERVICE_NAMES, ServiceName } from '../lib/config';
 import {
   DASHBOARD_SCHEMA_VERSION, dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning, INFLUXDB_DATASOURCE_UID,
 } from '../lib/monitoring/dashboards';
+import { POD_METRICS, podMetrics } from '../lib/monitoring/pod-metrics';
 import { producedSeries, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig, telegrafDocument } from '../lib/telegraf-config';
 import { panelQueries, queryReferences } from './support/influxql';
 
@@ -65,6 +66,18 @@ describe('S9 B3 one dashboard per service', () => {
     expect(titles('influxdb')).toEqual(expect.arrayContaining(['InfluxDB requests', 'Points written', 'Write errors', 'Error answers', 'Series']));
     expect(titles('grafana')).toEqual(expect.arrayContaining(['Grafana requests', 'Logins', 'Active users', 'Datasource answers']));
     expect(titles('telegraf')).toEqual(expect.arrayContaining(['Metrics pipeline', 'Gather errors']));
+  });
+
+  test.each(Object.keys(POD_METRICS) as ServiceName[])('B10 B3 every figure the %s pods serve is drawn by a panel of its dashboard', (service) => {
+    const drawn = new Set(panelQueries(files[`ft-${service}.json`]).flatMap((q) => queryReferences(q.query).fields));
+    expect(podMetrics(service).map((metric) => metric.name).filter((name) => !drawn.has(name))).toEqual([]);
+  });
+
+  test.each(['nginx', 'wordpress', 'phpmyadmin'])('S9 B10 the %s dashboard shows nginx\'s requests per second and its active, reading, writing and waiting connections', (service) => {
+    const panels = dashboards[`ft-${service}.json`].panels as Array<{ title: string; fieldConfig: { defaults: { unit: string } }; targets: Array<{ alias: string }> }>;
+    const panel = (title: string) => panels.find((p) => p.title === title);
+    expect(panel('nginx requests')?.fieldConfig.defaults.unit).toBe('reqps');
+    expect(panel('nginx connections')?.targets.map((t) => t.alias.split(' ')[0])).toEqual(['active', 'reading', 'writing', 'waiting']);
   });
 });
 

@@ -15,7 +15,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERVICE_NAMES, ServiceName } from '../config';
-import { FTPS_METRICS, GRAFANA_METRICS, INFLUXDB_METRICS, MetricFamily, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
+import { FTPS_METRICS, GRAFANA_METRICS, INFLUXDB_METRICS, MetricFamily, NGINX_METRICS, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
 
 /**
@@ -230,6 +230,43 @@ export function figure(metric: PodMetric): string {
   return metric.type === 'counter' ? rate(metric.name) : `max(${quoteIdentifier(metric.name)})`;
 }
 
+/** nginx's own figures (stub_status), in every pod that runs nginx. */
+function nginxPanels(service: string, namespace: string): PanelSpec[] {
+  const m = NGINX_METRICS;
+  const perPod = podFigures(service, namespace);
+  return [
+    {
+      title: 'nginx requests',
+      description: `HTTP requests per second nginx received in the ${service} pod, on every port (nginx stub_status; each of telegraf's scrapes adds one: the collector's read of that page).`,
+      kind: 'timeseries',
+      unit: 'reqps',
+      queries: [{ ...perPod, select: figure(m.requests), alias: 'requests $tag_pod_name' }],
+    },
+    {
+      title: 'nginx connections',
+      description: 'Client connections open in nginx: active (all of them), reading a request, writing an answer (the collector\'s read of stub_status is one), waiting idle for the next request (keep-alive).',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [
+        { ...perPod, select: figure(m.active), alias: 'active $tag_pod_name' },
+        { ...perPod, select: figure(m.reading), alias: 'reading $tag_pod_name' },
+        { ...perPod, select: figure(m.writing), alias: 'writing $tag_pod_name' },
+        { ...perPod, select: figure(m.waiting), alias: 'waiting $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'nginx new connections',
+      description: 'Client connections per second nginx accepted and handled: handled stays below accepted only when nginx ran out of connections (worker_connections).',
+      kind: 'timeseries',
+      unit: 'cps',
+      queries: [
+        { ...perPod, select: figure(m.accepted), alias: 'accepted $tag_pod_name' },
+        { ...perPod, select: figure(m.handled), alias: 'handled $tag_pod_name' },
+      ],
+    },
+  ];
+}
+
 function phpFpmPanels(service: string, namespace: string): PanelSpec[] {
   const m = PHP_FPM_METRICS;
   const perPod = podFigures(service, namespace);
@@ -411,6 +448,7 @@ function grafanaPanels(service: string, namespace: string): PanelSpec[] {
 
 /** The panels of each family of figures a pod serves (pod-metrics.ts), for every service that runs it. */
 const FAMILY_PANELS = new Map<MetricFamily, (service: string, namespace: string) => PanelSpec[]>([
+  [NGINX_METRICS, nginxPanels],
   [PHP_FPM_METRICS, phpFpmPanels],
   [FTPS_METRICS, ftpsPanels],
   [INFLUXDB_METRICS, influxdbPanels],

@@ -141,10 +141,14 @@ export const GRAFANA_METRICS = {
  */
 export const POD_METRICS_MEASUREMENT = 'prometheus';
 
-/** The services whose pods serve their own figures: the families of the programs each one runs. */
+/**
+ * The services whose pods serve their own figures: the families of the programs each one runs. A
+ * pod with two programs serves both families from its one endpoint (srcs/common/collect-all).
+ */
 export const POD_METRICS: Readonly<Partial<Record<ServiceName, readonly MetricFamily[]>>> = {
-  wordpress: [PHP_FPM_METRICS],
-  phpmyadmin: [PHP_FPM_METRICS],
+  nginx: [NGINX_METRICS],
+  wordpress: [NGINX_METRICS, PHP_FPM_METRICS],
+  phpmyadmin: [NGINX_METRICS, PHP_FPM_METRICS],
   ftps: [FTPS_METRICS],
   influxdb: [INFLUXDB_METRICS],
   grafana: [GRAFANA_METRICS],

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The nginx container (S7): nginx on 80 (301 to https) and 443 (TLS: index page, /wordpress 307
-# to WordPress's port, /phpmyadmin/ reverse proxy), and sshd on 22 for one user. Renders the
-# configs from the environment and the Secrets, then runs both daemons under run-together, which
-# exits as soon as either dies so that Kubernetes restarts the container (S11).
+# to WordPress's port, /phpmyadmin/ reverse proxy), sshd on 22 for one user, and nginx's figures
+# for telegraf (serve-metrics, B10). Renders the configs from the environment and the Secrets, then
+# runs the three under run-together, which exits as soon as any of them dies so that Kubernetes
+# restarts the container (S11).
 set -eu
 
 : "${SSH_USER:?SSH_USER is required}"
@@ -17,8 +18,11 @@ NGINX_USER="${NGINX_USER:-nginx}"
 NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
 NGINX_HTTP_LISTEN="${NGINX_HTTP_LISTEN:-80}"
 NGINX_HTTPS_LISTEN="${NGINX_HTTPS_LISTEN:-443}"
-# nginx's stub_status on 127.0.0.1 (nginx.conf), read by collect-nginx-metrics (B10).
+# nginx's stub_status on 127.0.0.1 (nginx.conf), read by collect-nginx-metrics (B10), which
+# serve-metrics runs on the chart's metrics port.
 NGINX_STATUS_PORT="${NGINX_STATUS_PORT:-8081}"
+METRICS_LISTEN="${METRICS_LISTEN:-9117}"
+METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"
 SSH_LISTEN="${SSH_LISTEN:-0.0.0.0:22}"
 SSHD_DIR="${SSHD_DIR:-/etc/ssh}"
 WWW_ROOT="${WWW_ROOT:-/var/www/ft-services}"
@@ -53,7 +57,7 @@ ssh_password="$(read-secret ssh-user/password)"
 
 # render-template reads the @NAME@ values from the environment.
 export SSH_USER HTTPS_PORT_SUFFIX WORDPRESS_PORT_SUFFIX PHPMYADMIN_URL SECRETS_DIR NGINX_USER NGINX_RUN_DIR NGINX_HTTP_LISTEN \
-  NGINX_HTTPS_LISTEN NGINX_STATUS_PORT SSH_LISTEN SSHD_DIR WWW_ROOT
+  NGINX_HTTPS_LISTEN NGINX_STATUS_PORT METRICS_LISTEN METRICS_ROOT SSH_LISTEN SSHD_DIR WWW_ROOT
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$SSHD_DIR"
 render-template "$FT_SHARE/common/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
@@ -82,4 +86,5 @@ if ! id "$SSH_USER" >/dev/null 2>&1; then
 fi
 printf '%s' "$ssh_password" | set-password "$SSH_USER"
 
-exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config"
+exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" \
+  -- serve-metrics collect-nginx-metrics

@@ -62,4 +62,4 @@ render-template "$FT_SHARE/common/nginx-metrics.conf.template" "$NGINX_CONF_DIR/
 render-template "$FT_SHARE/common/php-fpm.conf.template" "$PHP_FPM_CONF"
 
 exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF" \
-  -- serve-metrics collect-php-fpm-metrics
+  -- serve-metrics collect-all collect-nginx-metrics collect-php-fpm-metrics

@@ -51,4 +51,4 @@ php "$FT_SHARE/wordpress/install.php"
 exec run-together \
   nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- \
   "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF" -- \
-  serve-metrics collect-php-fpm-metrics
+  serve-metrics collect-all collect-nginx-metrics collect-php-fpm-metrics

@@ -10,6 +10,8 @@ import * as https from 'https';
 import * as path from 'path';
 import { httpRedirect, httpRequest, httpsPage, tlsHandshake } from '../../lib/probes/http';
 import { ProbeResult } from '../../lib/probes/probe';
+import { METRICS_PATH, NGINX_METRICS, podMetrics } from '../../lib/monitoring/pod-metrics';
+import { parseExposition, scrape } from './support/metrics';
 import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
 import { childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll } from './support/harness';
@@ -148,6 +150,18 @@ test.each([
   expect(server.log()).toBe(`check-login-name: SSH_USER '${name}' ${reason}; choose another name\n`);
 });
 
+test('B10 the metrics port serves nginx\'s figures, exactly what POD_METRICS declares for nginx, and the requests count up', async () => {
+  const url = `http://${nginx.env.METRICS_LISTEN}${METRICS_PATH}`;
+  const before = await scrape(url);
+  expect({ status: before.status, contentType: before.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
+  const figures = parseExposition(before.body);
+  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(podMetrics('nginx'));
+  for (let i = 0; i < 3; i++) await httpRequest(`https://127.0.0.1:${nginx.httpsPort}/`, { ca: nginx.cert });
+  const requests = NGINX_METRICS.requests.name;
+  // The three pages and the second scrape.
+  expect(parseExposition((await scrape(url)).body).get(requests)!.value - figures.get(requests)!.value).toBe(4);
+});
+
 test('K1 healthcheck passes while nginx answers https and sshd greets', () => {
   expect(nginxHealthcheck(nginx)).toEqual({ status: 0, output: '' });
 });
@@ -188,7 +202,8 @@ describe('with a host key from the ssh-host-keys Secret', () => {
   test('S11 killing nginx stops sshd and the container exits non-zero', async () => {
     const { status, alsoStopped } = await crashChild(keyed.server, 'nginx');
     expect(status).not.toBe(0);
-    expect(alsoStopped).toContain('sshd');
+    // busybox: serve-metrics' httpd.
+    expect(alsoStopped).toEqual(expect.arrayContaining(['sshd', 'busybox']));
   });
 });
 
@@ -212,7 +227,7 @@ describe('without an ssh-host-keys Secret', () => {
 
     const stopped = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}`, reuse: victim }, victim.sshUser);
     const running = childPids(stopped.server.pid);
-    expect(running.has('nginx') && running.has('sshd')).toBe(true);
+    expect(running.has('nginx') && running.has('sshd') && running.has('busybox')).toBe(true);
     process.kill(stopped.server.pid, 'SIGTERM');
     expect(await stopped.server.waitForExit(15000)).toBe(0);
     for (const pid of running.values()) expect(fs.existsSync(`/proc/${pid}`)).toBe(false);

@@ -18,6 +18,7 @@ import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, s
 import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influxdb';
 import { grafanaTraffic, startGrafanaPod } from './support/grafana';
 import { ClusterStandIn, StandInPod, startClusterStandIn } from './support/kubelet';
+import { createSshUser, removeUser, startNginxContainer } from './support/nginx';
 import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
 import { fetchInsecure, startWordpress, WordpressSite } from './support/wordpress';
 import { FTPS_USER, prepareFtps, startFtps } from './support/ftps';
@@ -102,9 +103,18 @@ const shared = {
 
 /** Stand-ins a source started, closed after the tests. */
 const standIns: Array<{ close(): Promise<void> }> = [];
+/** The host users the nginx container's SSH_USER needs, removed after the run. */
+const sshUsers: string[] = [];
 
 /** How each service of POD_METRICS is served here, and what traffic it gets. */
 const POD_SOURCES: Readonly<Partial<Record<ServiceName, () => Promise<PodSource>>>> = {
+  nginx: async () => {
+    sshUsers.push(createSshUser());
+    // Nothing is proxied to phpMyAdmin here: any address does.
+    const container = await startNginxContainer({ phpMyAdminUrl: 'https://127.0.0.1:9' }, sshUsers[0]);
+    // The index page over TLS.
+    return { metricsPort: portOf(container.env.METRICS_LISTEN), traffic: () => fetchInsecure(`https://127.0.0.1:${container.httpsPort}/`) };
+  },
   wordpress: async () => {
     const site = await shared.wordpress();
     // Pages rendered by php-fpm.
@@ -226,6 +236,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     await stopAll();
     await cluster?.close();
     await Promise.all(standIns.map((standIn) => standIn.close()));
+    sshUsers.forEach(removeUser);
   });
 
   test('B10 every service that serves its own figures has a real server here', () => {

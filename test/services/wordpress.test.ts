@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { METRICS_PATH, PHP_FPM_METRICS } from '../../lib/monitoring/pod-metrics';
+import { METRICS_PATH, NGINX_METRICS, PHP_FPM_METRICS, podMetrics } from '../../lib/monitoring/pod-metrics';
 import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
 import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
@@ -162,16 +162,17 @@ test('S5 a user of WORDPRESS_USERS missing from the database is added at the nex
   expect(await wordpressLogin(site.baseUrl, site.users[0].login, site.users[0].password)).toEqual(['administrator']);
 });
 
-test('B10 the metrics port serves php-fpm\'s pool figures, exactly PHP_FPM_METRICS, and the accepted requests count up', async () => {
+test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what POD_METRICS declares for wordpress, and the requests count up in both', async () => {
   const url = `http://${site.env.METRICS_LISTEN}${METRICS_PATH}`;
   const before = await scrape(url);
   expect({ status: before.status, contentType: before.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
   const figures = parseExposition(before.body);
-  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(Object.values(PHP_FPM_METRICS));
+  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(podMetrics('wordpress'));
   for (let i = 0; i < 3; i++) await fetchInsecure(`${site.baseUrl}/`);
   const after = parseExposition((await scrape(url)).body);
-  const accepted = PHP_FPM_METRICS.accepted.name;
-  expect(after.get(accepted)!.value - figures.get(accepted)!.value).toBeGreaterThanOrEqual(3);
+  for (const counted of [PHP_FPM_METRICS.accepted.name, NGINX_METRICS.requests.name]) {
+    expect({ counted, added: after.get(counted)!.value - figures.get(counted)!.value >= 3 }).toEqual({ counted, added: true });
+  }
   // A worker answers php-fpm's status page itself, so the pool reports at least that one busy.
   expect(after.get(PHP_FPM_METRICS.active.name)!.value).toBeGreaterThanOrEqual(1);
 });

@@ -81,6 +81,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
   const httpsPort = reuse?.httpsPort ?? await freePort();
   const sshPort = reuse?.sshPort ?? await freePort();
   const statusPort = reuse?.env.NGINX_STATUS_PORT ?? String(await freePort());
+  const metricsListen = reuse?.env.METRICS_LISTEN ?? `127.0.0.1:${await freePort()}`;
   const env = {
     PATH: IMAGE_PATH,
     SSH_USER: sshUser,
@@ -95,6 +96,8 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
     NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
     NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
     NGINX_STATUS_PORT: statusPort,
+    METRICS_LISTEN: metricsListen,
+    METRICS_ROOT: path.join(dir, 'metrics'),
     SSH_LISTEN: `127.0.0.1:${sshPort}`,
     SSHD_DIR: path.join(dir, 'ssh'),
     WWW_ROOT: path.join(SRCS, 'nginx', 'www'),
