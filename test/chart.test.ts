@@ -366,7 +366,7 @@ describe('K3 tunable settings come from the typed configuration', () => {
       .map((e: Manifest) => [e.name, e.value ?? e.valueFrom]));
     expect(envOf('wordpress')).toMatchObject({ WORDPRESS_TITLE: 'My site', WORDPRESS_DB_NAME: 'blog', WORDPRESS_DB_USER: 'blogger',
       WORDPRESS_USERS: 'boss:administrator:boss@example.org writer:author:writer@example.org reader:subscriber:reader@example.org' });
-    expect(envOf('mysql')).toEqual({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger', MYSQL_METRICS_USER: 'metrics' });
+    expect(envOf('mysql')).toMatchObject({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger', MYSQL_METRICS_USER: 'metrics' });
     expect(envOf('ftps')).toMatchObject({ FTPS_USER: 'files' });
     expect(envOf('nginx')).toMatchObject({ SSH_USER: 'operator' });
     expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30', METRICS_LISTEN: '9117' });

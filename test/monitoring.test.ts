@@ -61,6 +61,13 @@ describe('S9 B3 one dashboard per service', () => {
     expect(titles).toEqual(expect.arrayContaining(['CPU usage', 'Memory (working set)', 'Network traffic', 'Restarts']));
   });
 
+  test('B10 the mysql dashboard adds MariaDB\'s own panels, each saying what it counts', () => {
+    const panels = dashboards['ft-mysql.json'].panels as Array<{ title: string; description: string; targets: Array<{ query: string }> }>;
+    const own = panels.filter((panel) => panel.targets.some((target) => /"mysql_/.test(target.query)));
+    expect(own.map((panel) => panel.title)).toEqual(['MySQL queries', 'MySQL connections', 'MySQL connection attempts and aborts', 'MySQL slow queries', 'InnoDB buffer pool']);
+    for (const panel of own) expect(panel.description).toMatch(/\((Questions|Threads_connected|Connections|Slow_queries|Innodb_buffer_pool_bytes_data)\)/);
+  });
+
   test('S9 B10 InfluxDB, Grafana and telegraf dashboards add panels from their own metrics', () => {
     const titles = (service: string) => dashboards[`ft-${service}.json`].panels.map((p: { title: string }) => p.title);
     expect(titles('influxdb')).toEqual(expect.arrayContaining(['InfluxDB requests', 'Points written', 'Write errors', 'Error answers', 'Series']));

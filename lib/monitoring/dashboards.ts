@@ -15,7 +15,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { SERVICE_NAMES, ServiceName } from '../config';
-import { FTPS_METRICS, GRAFANA_METRICS, INFLUXDB_METRICS, MetricFamily, NGINX_METRICS, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
+import { FTPS_METRICS, GRAFANA_METRICS, INFLUXDB_METRICS, MetricFamily, MYSQL_METRICS, NGINX_METRICS, PHP_FPM_METRICS, POD_METRICS, POD_METRICS_MEASUREMENT, PodMetric } from './pod-metrics';
 import { METRICS, SERIES_TAGS } from '../telegraf-config';
 
 /**
@@ -446,6 +446,56 @@ function grafanaPanels(service: string, namespace: string): PanelSpec[] {
   ];
 }
 
+/** MariaDB's own figures (srcs/mysql/collect-metrics: SHOW GLOBAL STATUS, as a monitoring account). */
+function mysqlPanels(service: string, namespace: string): PanelSpec[] {
+  const m = MYSQL_METRICS;
+  const perPod = podFigures(service, namespace);
+  return [
+    {
+      title: 'MySQL queries',
+      description: 'Statements per second the clients sent (Questions): WordPress\'s and phpMyAdmin\'s, the health check\'s SELECT 1 and the SHOW GLOBAL STATUS of each scrape included.',
+      kind: 'timeseries',
+      unit: 'ops',
+      queries: [{ ...perPod, select: figure(m.queries), alias: 'queries $tag_pod_name' }],
+    },
+    {
+      title: 'MySQL connections',
+      description: 'Connections open now (Threads_connected), the one reading these figures included.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [{ ...perPod, select: figure(m.connections), alias: 'open $tag_pod_name' }],
+    },
+    {
+      title: 'MySQL connection attempts and aborts',
+      description: 'Per second: connection attempts (Connections), attempts that failed, such as a wrong password or a client that gave up during the handshake (Aborted_connects), and connections that ended without the client closing them (Aborted_clients).',
+      kind: 'timeseries',
+      unit: 'cps',
+      queries: [
+        { ...perPod, select: figure(m.connectionAttempts), alias: 'attempts $tag_pod_name' },
+        { ...perPod, select: figure(m.abortedConnects), alias: 'failed $tag_pod_name' },
+        { ...perPod, select: figure(m.abortedClients), alias: 'aborted by the client $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'MySQL slow queries',
+      description: 'Statements per second that took longer than long_query_time, 1 s (Slow_queries).',
+      kind: 'timeseries',
+      unit: 'cps',
+      queries: [{ ...perPod, select: figure(m.slowQueries), alias: 'slow $tag_pod_name' }],
+    },
+    {
+      title: 'InnoDB buffer pool',
+      description: 'Table and index data InnoDB holds in memory (Innodb_buffer_pool_bytes_data), and the pages its buffer pool has room for (innodb_buffer_pool_size, less what InnoDB keeps for itself).',
+      kind: 'timeseries',
+      unit: 'bytes',
+      queries: [
+        { ...perPod, select: figure(m.bufferPoolData), alias: 'data $tag_pod_name' },
+        { ...perPod, select: figure(m.bufferPoolSize), alias: 'size $tag_pod_name' },
+      ],
+    },
+  ];
+}
+
 /** The panels of each family of figures a pod serves (pod-metrics.ts), for every service that runs it. */
 const FAMILY_PANELS = new Map<MetricFamily, (service: string, namespace: string) => PanelSpec[]>([
   [NGINX_METRICS, nginxPanels],
@@ -453,6 +503,7 @@ const FAMILY_PANELS = new Map<MetricFamily, (service: string, namespace: string)
   [FTPS_METRICS, ftpsPanels],
   [INFLUXDB_METRICS, influxdbPanels],
   [GRAFANA_METRICS, grafanaPanels],
+  [MYSQL_METRICS, mysqlPanels],
 ]);
 
 /** The panels of `service`'s own figures, family by family. */

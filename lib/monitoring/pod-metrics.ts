@@ -152,6 +152,7 @@ export const POD_METRICS: Readonly<Partial<Record<ServiceName, readonly MetricFa
   ftps: [FTPS_METRICS],
   influxdb: [INFLUXDB_METRICS],
   grafana: [GRAFANA_METRICS],
+  mysql: [MYSQL_METRICS],
 };
 
 /** The metrics `service`'s collector prints, in declaration order (none for a service without figures). */

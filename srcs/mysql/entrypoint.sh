@@ -1,9 +1,11 @@
 #!/bin/sh
 # MariaDB for ft_services. The first boot (no marker on the volume) creates the datadir, the
 # application database and user and root's password, using a temporary socket-only server; every
-# boot then runs mariadbd as PID 1, listening on TCP. A restart never initialises again.
-# The monitoring account (B10) has a marker of its own, so that a datadir initialised before it
-# existed gets it on its next boot, the one time that boot starts the temporary server again.
+# boot then runs mariadbd, listening on TCP, and the pod's own figures (serve-metrics running
+# collect-metrics, B10) under run-together, which exits as soon as either dies so that
+# Kubernetes restarts the container (S11). A restart never initialises again. The monitoring
+# account has a marker of its own, so that a datadir initialised before it existed gets it on its
+# next boot, the one time that boot starts the temporary server again.
 set -eu
 
 : "${MYSQL_DATABASE:?MYSQL_DATABASE is required}"
@@ -16,10 +18,15 @@ MYSQL_RUN_DIR="${MYSQL_RUN_DIR:-/run/mysqld}"
 MYSQL_BIND_ADDRESS="${MYSQL_BIND_ADDRESS:-0.0.0.0}"
 MYSQL_PORT="${MYSQL_PORT:-3306}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
-# The monitoring account's client options, for collect-metrics, which serve-metrics runs as
-# $METRICS_USER (the same default as serve-metrics').
+# The pod's figures for telegraf (the chart's metrics port), and the monitoring account's client
+# options for collect-metrics, which serve-metrics runs as $METRICS_USER (the same default
+# as serve-metrics').
+export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 export MYSQL_METRICS_CLIENT_CONFIG="${MYSQL_METRICS_CLIENT_CONFIG:-/run/mysql-metrics.cnf}"
 metrics_reader="${METRICS_USER:-nobody}"
+# On a stop, mariadbd gets the time it had as PID 1 to flush InnoDB and shut down cleanly, short of
+# the 30 s Kubernetes waits by default before it kills the container (terminationGracePeriodSeconds).
+export RUN_TOGETHER_GRACE="${RUN_TOGETHER_GRACE:-25}"
 
 socket="$MYSQL_RUN_DIR/mysqld.sock"
 marker="$MYSQL_DATADIR/.ft-services-initialized"
@@ -59,12 +66,12 @@ SQL
   unset user_password root_password
 }
 
-# The monitoring account collect-metrics logs in with (B10). It runs SHOW GLOBAL STATUS only, whose
-# one access check is SELECT on INFORMATION_SCHEMA's status table (MariaDB sql/sql_parse.cc,
-# execute_show_status), which information_schema grants every account (check_access, internal
-# schemas), so it gets no privilege: USAGE only, no database, no table. It logs in from the pod's
-# own loopback only, and holds at most two connections at once (telegraf scrapes a pod every
-# 30 s; the second is for a scrape that overlaps one that hangs).
+# The monitoring account collect-metrics logs in with (B10). It runs SHOW GLOBAL STATUS only,
+# whose one access check is SELECT on INFORMATION_SCHEMA's status table (MariaDB
+# sql/sql_parse.cc, execute_show_status), which information_schema grants every account
+# (check_access, internal schemas), so it gets no privilege: USAGE only, no database, no table. It
+# logs in from the pod's own loopback only, and holds at most two connections at once (telegraf
+# scrapes a pod every 30 s; the second is for a scrape that overlaps one that hangs).
 create_metrics_account() {
   account="$(sql_string "$MYSQL_METRICS_USER")@'127.0.0.1'"
   metrics_password="$(sql_string "$(read-secret mysql-metrics/password)")"
@@ -103,8 +110,8 @@ prepare_datadir() {
   log "monitoring account $MYSQL_METRICS_USER@127.0.0.1 ready"
 }
 
-# The monitoring account's client options for collect-metrics, from the mysql-metrics Secret at
-# every start, readable by the collector's user only (0400). The client reads a double-quoted
+# The monitoring account's client options for collect-metrics, from the mysql-metrics Secret
+# at every start, readable by the collector's user only (0400). The client reads a double-quoted
 # option value with \\ and \" unescaped (MariaDB mysys/my_default.c,
 # search_default_file_with_ext), so the password may hold any character but a newline; the
 # connection goes to the loopback, where the account lives.
@@ -134,5 +141,5 @@ fi
 write_metrics_client_config
 
 # --defaults-file must come first on mariadbd's command line.
-exec mariadbd --defaults-file="$MYSQL_CONFIG" --user=mysql --datadir="$MYSQL_DATADIR" --socket="$socket" \
-  --bind-address="$MYSQL_BIND_ADDRESS" --port="$MYSQL_PORT"
+exec run-together mariadbd --defaults-file="$MYSQL_CONFIG" --user=mysql --datadir="$MYSQL_DATADIR" --socket="$socket" \
+  --bind-address="$MYSQL_BIND_ADDRESS" --port="$MYSQL_PORT" -- serve-metrics collect-metrics

@@ -1,7 +1,8 @@
 /**
  * MariaDB's own figures for the mysql dashboard (B10): the monitoring account our entrypoint
- * (srcs/mysql/entrypoint.sh) makes, and srcs/mysql/collect-metrics served by our serve-metrics,
- * against Debian's real MariaDB with real traffic.
+ * (srcs/mysql/entrypoint.sh) makes, and srcs/mysql/collect-metrics, which the entrypoint
+ * serves through our serve-metrics beside mariadbd, against Debian's real MariaDB with real
+ * traffic.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -9,7 +10,7 @@ import * as path from 'path';
 import { MYSQL_METRICS_USER } from '../../lib/config';
 import { MYSQL_METRICS } from '../../lib/monitoring/pod-metrics';
 import { scratchDir, SRCS, stopAll, waitFor, writeSecrets } from './support/harness';
-import { MetricsServer, parseExposition, Sample, scrape, startMetricsServer } from './support/metrics';
+import { parseExposition, Sample, scrape, startMetricsServer } from './support/metrics';
 import { MysqlDatabase, mysqlQuery, prepareMysql, startMysql, startScratchMysql } from './support/mysql';
 
 const COLLECTOR = path.join(SRCS, 'mysql', 'collect-metrics');
@@ -36,21 +37,21 @@ function refusalOf(db: MysqlDatabase, sql: string): string {
   }
 }
 
-async function figures(served: MetricsServer): Promise<Map<string, Sample>> {
-  const answer = await scrape(served.url);
-  if (answer.status !== 200) throw new Error(`scrape answered ${answer.status}: ${answer.body}\n${served.server.log()}`);
+/** What the entrypoint's serve-metrics answers, as telegraf reads it. */
+async function figures(db: MysqlDatabase): Promise<Map<string, Sample>> {
+  const answer = await scrape(db.metricsUrl);
+  if (answer.status !== 200) throw new Error(`scrape answered ${answer.status}: ${answer.body}\n${db.server.log()}`);
+  expect(answer.contentType).toBe('text/plain; version=0.0.4');
   return parseExposition(answer.body);
 }
 
 const value = (samples: Map<string, Sample>, name: string) => samples.get(name)?.value ?? NaN;
 
-describe('the monitoring account and the collector on a first boot', () => {
+describe('the monitoring account and the figures the entrypoint serves, on a first boot', () => {
   let db: MysqlDatabase;
-  let served: MetricsServer;
 
   beforeAll(async () => {
     db = await startScratchMysql('mysql-metrics');
-    served = await startMetricsServer('mysql', [COLLECTOR], { MYSQL_METRICS_CLIENT_CONFIG: db.metricsClientConfig });
   });
 
   test('B10 the monitoring account exists only for 127.0.0.1, with USAGE alone and at most two connections', () => {
@@ -75,19 +76,19 @@ describe('the monitoring account and the collector on a first boot', () => {
   });
 
   test('B10 collect-metrics prints exactly the figures MYSQL_METRICS declares, with their types', async () => {
-    const samples = await figures(served);
+    const samples = await figures(db);
     expect(new Map([...samples].map(([name, sample]) => [name, sample.type])))
       .toEqual(new Map(Object.values(MYSQL_METRICS).map((metric) => [metric.name, metric.type])));
   });
 
   test('B10 the buffer pool\'s size is the pages it holds: a little under innodb_buffer_pool_size, in whole pages', async () => {
-    const size = value(await figures(served), MYSQL_METRICS.bufferPoolSize.name);
+    const size = value(await figures(db), MYSQL_METRICS.bufferPoolSize.name);
     const pageSize = Number(asRoot(db, 'SELECT @@innodb_page_size'));
     expect({ inRange: size > 0.95 * BUFFER_POOL_SIZE && size <= BUFFER_POOL_SIZE, wholePages: size % pageSize }).toEqual({ inRange: true, wholePages: 0 });
   });
 
   test('B10 the figures move with real traffic: queries, connections, aborted connections, slow queries, buffer pool data', async () => {
-    const before = await figures(served);
+    const before = await figures(db);
 
     // 30 statements on one connection, then data the buffer pool must hold.
     mysqlQuery(db, db.user, db.password, Array.from({ length: 30 }, (_, i) => `SELECT ${i}`).join('; '), db.database);
@@ -103,13 +104,13 @@ describe('the monitoring account and the collector on a first boot', () => {
       '--execute=SET SESSION long_query_time = 10; SELECT SLEEP(1)'], { env: { ...process.env, MYSQL_PWD: db.password }, stdio: 'ignore' });
     let during = before;
     await waitFor('the sleeping client counted among the connections', async () => {
-      during = await figures(served);
+      during = await figures(db);
       return value(during, MYSQL_METRICS.connections.name) > value(before, MYSQL_METRICS.connections.name);
     }, 5000);
     killed.kill('SIGKILL');
     let after = before;
     await waitFor('the killed client counted as aborted', async () => {
-      after = await figures(served);
+      after = await figures(db);
       return value(after, MYSQL_METRICS.abortedClients.name) > value(before, MYSQL_METRICS.abortedClients.name);
     }, 10000);
 
@@ -153,8 +154,7 @@ test('B10 a monitoring password with quotes, a backslash, # and spaces reaches t
   writeSecrets(setup.env.SECRETS_DIR, { 'mysql-metrics': { password } });
   const db = await startMysql(setup);
   expect(mysqlQuery(db, MYSQL_METRICS_USER, password, 'SELECT CURRENT_USER()')).toBe(`${MYSQL_METRICS_USER}@127.0.0.1\n`);
-  const served = await startMetricsServer('mysql-quoting', [COLLECTOR], { MYSQL_METRICS_CLIENT_CONFIG: db.metricsClientConfig });
-  expect((await figures(served)).get(MYSQL_METRICS.queries.name)?.type).toBe('counter');
+  expect((await figures(db)).get(MYSQL_METRICS.queries.name)?.type).toBe('counter');
 });
 
 test('B10 a datadir initialised before the monitoring account existed gets it at its next boot, its data and accounts kept', async () => {

@@ -18,6 +18,7 @@ import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, s
 import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influxdb';
 import { grafanaTraffic, startGrafanaPod } from './support/grafana';
 import { ClusterStandIn, StandInPod, startClusterStandIn } from './support/kubelet';
+import { mysqlQueryAsync } from './support/mysql';
 import { createSshUser, removeUser, startNginxContainer } from './support/nginx';
 import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyadmin';
 import { fetchInsecure, startWordpress, WordpressSite } from './support/wordpress';
@@ -95,7 +96,7 @@ function once<T>(start: () => Promise<T>): () => Promise<T> {
 
 const portOf = (listen: string): number => Number(listen.split(':').pop());
 
-/** Servers more than one source uses: phpMyAdmin manages WordPress's MySQL; telegraf writes into the InfluxDB. */
+/** Servers more than one source uses: WordPress's MySQL, which phpMyAdmin manages too; telegraf writes into the InfluxDB. */
 const shared = {
   wordpress: once((): Promise<WordpressSite> => startWordpress('telegraf-wordpress')),
   influxdb: once((): Promise<InfluxDatabase> => startScratchInflux('telegraf-influxdb')),
@@ -119,6 +120,19 @@ const POD_SOURCES: Readonly<Partial<Record<ServiceName, () => Promise<PodSource>
     const site = await shared.wordpress();
     // Pages rendered by php-fpm.
     return { metricsPort: portOf(site.env.METRICS_LISTEN), traffic: () => fetchInsecure(`${site.baseUrl}/`) };
+  },
+  mysql: async () => {
+    const { db, baseUrl } = await shared.wordpress();
+    return {
+      metricsPort: portOf(db.env.METRICS_LISTEN),
+      // WordPress's own queries, a statement past long_query_time (lowered for its session only)
+      // and a refused login.
+      traffic: () => Promise.all([
+        fetchInsecure(`${baseUrl}/`),
+        mysqlQueryAsync(db, db.user, db.password, 'SET SESSION long_query_time = 0.1; SELECT SLEEP(0.2)'),
+        mysqlQueryAsync(db, db.user, `${db.password}x`, 'SELECT 1').catch(() => 'refused'),
+      ]),
+    };
   },
   phpmyadmin: async () => {
     const site = await shared.wordpress();

@@ -5,10 +5,12 @@
  * says `skip-networking` and our own `zz-ft-services.cnf` (the very file the image installs) must
  * turn it off again.
  */
-import { spawnSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { promisify } from 'util';
 import { MYSQL_METRICS_USER } from '../../../lib/config';
+import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
 import { IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
 
 /** Everything needed to connect to, restart or inspect one scratch MySQL. */
@@ -24,6 +26,8 @@ export interface MysqlSetup {
   readonly metricsPassword: string;
   /** The client options file the entrypoint writes for collect-metrics. */
   readonly metricsClientConfig: string;
+  /** Where the entrypoint's serve-metrics answers with collect-metrics' figures (B10). */
+  readonly metricsUrl: string;
   readonly datadir: string;
   /** The unix socket of the running server. */
   readonly socket: string;
@@ -71,6 +75,7 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
   const datadir = path.join(dir, 'data');
   const runDir = path.join(dir, 'run');
   const metricsClientConfig = path.join(dir, 'mysql-metrics.cnf');
+  const metricsListen = `127.0.0.1:${await freePort()}`;
   // MariaDB's temporary tables go to $TMPDIR: a folder of this server's own, not the shared /tmp
   // where other programs may clean up under it. mariadbd runs as mysql, so it is world-writable.
   const tmp = path.join(dir, 'tmp');
@@ -78,19 +83,23 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
   fs.chmodSync(tmp, 0o1777);
   return {
     dir, host: '127.0.0.1', port, database, user, password, rootPassword, metricsPassword, metricsClientConfig, datadir,
+    metricsUrl: `http://${metricsListen}${METRICS_PATH}`,
     socket: path.join(runDir, 'mysqld.sock'),
     env: {
       MYSQL_DATABASE: database,
       MYSQL_USER: user,
       MYSQL_METRICS_USER,
       MYSQL_METRICS_CLIENT_CONFIG: metricsClientConfig,
+      METRICS_LISTEN: metricsListen,
+      METRICS_ROOT: path.join(dir, 'metrics'),
       MYSQL_CONFIG: path.join(etc, 'my.cnf'),
       MYSQL_DATADIR: datadir,
       MYSQL_RUN_DIR: runDir,
       MYSQL_BIND_ADDRESS: '127.0.0.1',
       MYSQL_PORT: String(port),
       SECRETS_DIR: secrets,
-      PATH: IMAGE_PATH,
+      // collect-metrics is on the image's PATH (/usr/local/bin).
+      PATH: `${path.join(SRCS, 'mysql')}:${IMAGE_PATH}`,
       TMPDIR: tmp,
     },
   };
@@ -117,6 +126,7 @@ export async function startMysql(setup: MysqlSetup, timeoutMs = 60000): Promise<
   }, timeoutMs).catch((error: Error) => {
     throw new Error(`${error.message}\n--- mysql log ---\n${server.log()}`);
   });
+  await waitFor(`mysql's figures on ${setup.metricsUrl}`, async () => (await fetch(setup.metricsUrl)).status === 200, 10000);
   return { ...setup, server };
 }
 
@@ -125,12 +135,22 @@ export async function startScratchMysql(name = 'mysql'): Promise<MysqlDatabase> 
   return startMysql(await prepareMysql(name));
 }
 
+/** The `mariadb` client's arguments for `sql` over TCP as `user`; the password goes in MYSQL_PWD. */
+function clientArgs(target: { host: string; port: number }, user: string, sql: string, database?: string): string[] {
+  return ['--no-defaults', '--protocol=TCP', `--host=${target.host}`, `--port=${target.port}`, `--user=${user}`,
+    '--batch', '--skip-column-names', `--execute=${sql}`, ...(database ? [database] : [])];
+}
+
 /**
  * Runs SQL with the `mariadb` client over TCP as `user` (password through MYSQL_PWD, never on the
  * command line) and returns the tab-separated rows.
  */
 export function mysqlQuery(target: { host: string; port: number }, user: string, password: string, sql: string, database?: string): string {
-  return run('mariadb', ['--no-defaults', '--protocol=TCP', `--host=${target.host}`, `--port=${target.port}`, `--user=${user}`,
-    '--batch', '--skip-column-names', `--execute=${sql}`, ...(database ? [database] : [])],
-  { env: { ...process.env, MYSQL_PWD: password } });
+  return run('mariadb', clientArgs(target, user, sql, database), { env: { ...process.env, MYSQL_PWD: password } });
+}
+
+/** `mysqlQuery` without blocking: for traffic sent while other servers are being read. */
+export async function mysqlQueryAsync(target: { host: string; port: number }, user: string, password: string, sql: string, database?: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('mariadb', clientArgs(target, user, sql, database), { env: { ...process.env, MYSQL_PWD: password }, timeout: 30000 });
+  return stdout;
 }
