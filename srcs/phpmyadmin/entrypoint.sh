@@ -15,7 +15,7 @@ PMA_LISTEN="${PMA_LISTEN:-5000}"
 # serves php-fpm's status to their collector (loopback only).
 METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"
-PHP_FPM_STATUS_LISTEN="${PHP_FPM_STATUS_LISTEN:-127.0.0.1:9254}"
+PHP_FPM_STATUS_PORT="${PHP_FPM_STATUS_PORT:-8082}"
 PMA_ROOT="${PMA_ROOT:-/usr/share/webapps/phpmyadmin}"
 PMA_TEMP_DIR="${PMA_TEMP_DIR:-/tmp/phpmyadmin}"
 NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
@@ -44,7 +44,7 @@ read-secret tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret >/dev/null
 
 # render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
 # PMA_PORT, PMA_TEMP_DIR, SECRETS_DIR and FT_SHARE through php-fpm.
-export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN METRICS_ROOT PHP_FPM_STATUS_LISTEN PMA_ROOT PMA_TEMP_DIR \
+export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN METRICS_ROOT PHP_FPM_STATUS_PORT PMA_ROOT PMA_TEMP_DIR \
   NGINX_USER NGINX_RUN_DIR NGINX_STATUS_PORT PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"

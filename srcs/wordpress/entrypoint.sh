@@ -12,7 +12,7 @@ export WORDPRESS_LISTEN="${WORDPRESS_LISTEN:-5050}"
 # serves php-fpm's status to their collector (loopback only).
 export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 export METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"
-export PHP_FPM_STATUS_LISTEN="${PHP_FPM_STATUS_LISTEN:-127.0.0.1:9254}"
+export PHP_FPM_STATUS_PORT="${PHP_FPM_STATUS_PORT:-8082}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 export NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
 export NGINX_USER="${NGINX_USER:-nginx}"

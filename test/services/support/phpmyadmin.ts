@@ -71,7 +71,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
     PHP_FPM_USER: 'nobody',
     METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
     METRICS_ROOT: path.join(dir, 'metrics'),
-    PHP_FPM_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+    PHP_FPM_STATUS_PORT: String(await freePort()),
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
     FT_SHARE: SRCS,
   };

@@ -124,7 +124,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
     METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
     METRICS_ROOT: path.join(dir, 'metrics'),
-    PHP_FPM_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+    PHP_FPM_STATUS_PORT: String(await freePort()),
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
   };
   const site = { dir, baseUrl, port, title, users, db, env };
