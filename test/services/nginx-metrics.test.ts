@@ -17,7 +17,6 @@ import { createSshUser, NginxContainer, removeUser, startNginxContainer } from '
 
 const COLLECTOR = path.join(SRCS, 'common', 'collect-nginx-metrics');
 /** The programs the collector runs besides the shell, as busybox applets (Alpine's). */
-const APPLETS = ['awk', 'timeout', 'wget'];
 
 let user: string;
 let nginx: NginxContainer;
@@ -29,7 +28,7 @@ beforeAll(async () => {
   user = createSshUser();
   // Nothing is proxied to phpMyAdmin here: any address does.
   nginx = await startNginxContainer({ phpMyAdminUrl: 'https://127.0.0.1:9' }, user);
-  appletPath = busyboxPath(APPLETS);
+  appletPath = busyboxPath();
   served = await startMetricsServer('nginx', [COLLECTOR], { PATH: appletPath, NGINX_STATUS_PORT: nginx.env.NGINX_STATUS_PORT });
 });
 

@@ -78,12 +78,19 @@ export async function startMetricsServer(name: string, collector: readonly strin
 }
 
 /**
+ * What the collectors of the nginx-based images (nginx, wordpress, phpmyadmin) call: busybox's in
+ * the images, and so in the host tests that run their entrypoints (a Debian tree without GNU wget
+ * would otherwise have none).
+ */
+export const NGINX_IMAGE_APPLETS: readonly string[] = ['awk', 'timeout', 'wget'];
+
+/**
  * PATH for a collector run as in the images: a scratch folder of links to busybox for `applets`
  * first, then IMAGE_PATH. Alpine's wget, timeout, awk… are busybox applets (aports main/busybox
  * busyboxconfig); on Debian the same names are other programs (GNU wget takes other options and
  * fails otherwise), so a collector tested with them would not be tested as it runs.
  */
-export function busyboxPath(applets: readonly string[]): string {
+export function busyboxPath(applets: readonly string[] = NGINX_IMAGE_APPLETS): string {
   if (!haveCommand('busybox')) throw new Error('busybox not found: install busybox (.ci/install-host-packages)');
   const busybox = run('sh', ['-c', 'command -v busybox']).trim();
   const known = new Set(run(busybox, ['--list']).split('\n'));

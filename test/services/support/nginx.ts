@@ -7,7 +7,8 @@ import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { busyboxPath } from './metrics';
 
 export const NGINX_ENTRYPOINT = path.join(SRCS, 'nginx', 'entrypoint.sh');
 export const NGINX_HEALTHCHECK = path.join(SRCS, 'nginx', 'healthcheck.sh');
@@ -83,7 +84,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
   const statusPort = reuse?.env.NGINX_STATUS_PORT ?? String(await freePort());
   const metricsListen = reuse?.env.METRICS_LISTEN ?? `127.0.0.1:${await freePort()}`;
   const env = {
-    PATH: IMAGE_PATH,
+    PATH: busyboxPath(),
     SSH_USER: sshUser,
     WORDPRESS_PORT_SUFFIX: options.wordpressPortSuffix ?? ':5050',
     HTTPS_PORT_SUFFIX: options.httpsPortSuffix ?? `:${httpsPort}`,

@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { IMAGE_PATH, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
+import { debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
+import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './nginx';
 import { httpRequest } from '../../../lib/probes/http';
@@ -53,7 +54,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
   writeSecrets(secrets, { phpmyadmin: { 'blowfish-secret': randomSecret(24) } }, 0o444);
   const port = await freePort();
   const env = {
-    PATH: IMAGE_PATH,
+    PATH: busyboxPath(),
     PMA_HOST: database.host,
     PMA_PORT: String(database.port),
     SECRETS_DIR: secrets,

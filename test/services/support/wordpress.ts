@@ -10,7 +10,8 @@
 import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
-import { IMAGE_PATH, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 
 export const DEBIAN_WORDPRESS = '/usr/share/wordpress';
@@ -109,7 +110,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     WORDPRESS_URL: baseUrl,
     WORDPRESS_USERS: users.map((user) => `${user.login}:${user.role}:${user.email}`).join(' '),
     // Debian and scratch overrides of the image's Alpine defaults.
-    PATH: IMAGE_PATH,
+    PATH: busyboxPath(),
     FT_SHARE: SRCS,
     WORDPRESS_ROOT: root,
     WORDPRESS_LISTEN: `127.0.0.1:${port}`,
