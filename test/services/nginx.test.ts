@@ -10,8 +10,8 @@ import * as https from 'https';
 import * as path from 'path';
 import { httpRedirect, httpRequest, httpsPage, tlsHandshake } from '../../lib/probes/http';
 import { ProbeResult } from '../../lib/probes/probe';
-import { METRICS_PATH, NGINX_METRICS, podMetrics } from '../../lib/monitoring/pod-metrics';
-import { parseExposition, scrape } from './support/metrics';
+import { NGINX_METRICS } from '../../lib/monitoring/pod-metrics';
+import { servedFigures } from './support/metrics';
 import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
 import { childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll } from './support/harness';
@@ -151,15 +151,11 @@ test.each([
 });
 
 test('B10 the metrics port serves nginx\'s figures, exactly what POD_METRICS declares for nginx, and the requests count up', async () => {
-  const url = `http://${nginx.env.METRICS_LISTEN}${METRICS_PATH}`;
-  const before = await scrape(url);
-  expect({ status: before.status, contentType: before.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
-  const figures = parseExposition(before.body);
-  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(podMetrics('nginx'));
+  const figures = await servedFigures(nginx.env.METRICS_LISTEN, 'nginx');
   for (let i = 0; i < 3; i++) await httpRequest(`https://127.0.0.1:${nginx.httpsPort}/`, { ca: nginx.cert });
   const requests = NGINX_METRICS.requests.name;
   // The three pages and the second scrape.
-  expect(parseExposition((await scrape(url)).body).get(requests)!.value - figures.get(requests)!.value).toBe(4);
+  expect((await servedFigures(nginx.env.METRICS_LISTEN, 'nginx')).get(requests)!.value - figures.get(requests)!.value).toBe(4);
 });
 
 test('K1 healthcheck passes while nginx answers https and sshd greets', () => {

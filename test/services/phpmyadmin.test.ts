@@ -3,12 +3,12 @@
  * it (S7): our entrypoints, templates and config.inc.php run by Debian's nginx, php-fpm and
  * phpMyAdmin, logging in to our MySQL entrypoint's MariaDB, all on loopback (B5).
  */
-import { METRICS_PATH, NGINX_METRICS, PHP_FPM_METRICS, podMetrics } from '../../lib/monitoring/pod-metrics';
+import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/pod-metrics';
 import { httpRequest } from '../../lib/probes/http';
 import { phpMyAdminLogin, phpMyAdminLoginPage } from '../../lib/probes/phpmyadmin';
 import { ProbeResult } from '../../lib/probes/probe';
 import { crashChild } from './support/harness';
-import { parseExposition, scrape } from './support/metrics';
+import { servedFigures } from './support/metrics';
 import { MysqlDatabase } from './support/mysql';
 import { NginxContainer } from './support/nginx';
 import { PhpMyAdminBehindNginx, PhpMyAdminContainer, startPhpMyAdminBehindNginx, stopPhpMyAdminBehindNginx } from './support/phpmyadmin';
@@ -68,13 +68,9 @@ test('S6 phpMyAdmin\'s internals and config file are not served', async () => {
 });
 
 test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what POD_METRICS declares for phpmyadmin, and the requests count up in both', async () => {
-  const url = `http://${pma.env.METRICS_LISTEN}${METRICS_PATH}`;
-  const before = await scrape(url);
-  expect({ status: before.status, contentType: before.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
-  const figures = parseExposition(before.body);
-  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(podMetrics('phpmyadmin'));
+  const figures = await servedFigures(pma.env.METRICS_LISTEN, 'phpmyadmin');
   for (let i = 0; i < 3; i++) await httpRequest(pma.url, { ca: pma.cert });
-  const after = parseExposition((await scrape(url)).body);
+  const after = await servedFigures(pma.env.METRICS_LISTEN, 'phpmyadmin');
   for (const counted of [PHP_FPM_METRICS.accepted.name, NGINX_METRICS.requests.name]) {
     expect({ counted, added: after.get(counted)!.value - figures.get(counted)!.value >= 3 }).toEqual({ counted, added: true });
   }

@@ -5,11 +5,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { METRICS_PATH, NGINX_METRICS, PHP_FPM_METRICS, podMetrics } from '../../lib/monitoring/pod-metrics';
+import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/pod-metrics';
 import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
 import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
-import { parseExposition, scrape } from './support/metrics';
+import { servedFigures } from './support/metrics';
 import { mysqlQuery } from './support/mysql';
 import { ENTRYPOINT, fetchInsecure, startEntrypoint, startWordpress, WordpressSite } from './support/wordpress';
 
@@ -163,13 +163,9 @@ test('S5 a user of WORDPRESS_USERS missing from the database is added at the nex
 });
 
 test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what POD_METRICS declares for wordpress, and the requests count up in both', async () => {
-  const url = `http://${site.env.METRICS_LISTEN}${METRICS_PATH}`;
-  const before = await scrape(url);
-  expect({ status: before.status, contentType: before.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
-  const figures = parseExposition(before.body);
-  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(podMetrics('wordpress'));
+  const figures = await servedFigures(site.env.METRICS_LISTEN, 'wordpress');
   for (let i = 0; i < 3; i++) await fetchInsecure(`${site.baseUrl}/`);
-  const after = parseExposition((await scrape(url)).body);
+  const after = await servedFigures(site.env.METRICS_LISTEN, 'wordpress');
   for (const counted of [PHP_FPM_METRICS.accepted.name, NGINX_METRICS.requests.name]) {
     expect({ counted, added: after.get(counted)!.value - figures.get(counted)!.value >= 3 }).toEqual({ counted, added: true });
   }
