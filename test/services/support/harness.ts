@@ -69,22 +69,41 @@ function removeScratch(dir: string): void {
   scratchDirs.delete(dir);
 }
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The lowest port where the kernel picks the source ports of outgoing connections
+ * (net.ipv4.ip_local_port_range, 32768–60999 by default). A port handed out in that range can be
+ * taken by any client connection before the server binds it: that made a MariaDB of the
+ * real-telegraf test fail with "Address already in use" while its other servers were talking.
+ */
+function ephemeralLow(): number {
+  return Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+}
+
+/** Ports this test file has handed out: two servers it starts never get the same one. */
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('no port assigned'));
-        return;
-      }
-      const port = address.port;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on right now, below the ephemeral range (so no
+ * outgoing connection takes it meanwhile) and not handed out before by this test file.
+ */
+export async function freePort(): Promise<number> {
+  const low = 10000;
+  const high = ephemeralLow();
+  if (high <= low) throw new Error(`the ephemeral port range starts at ${high}: no room below it for the test servers' ports`);
+  for (;;) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canListen(port)) return port;
+  }
 }
 
 /** Polls `check` until it returns true, or throws after `timeoutMs` naming `what`. */
