@@ -24,6 +24,11 @@ async function figures(): Promise<Record<string, number>> {
   return Object.fromEntries([...parseExposition(answer.body)].map(([name, sample]) => [name, sample.value]));
 }
 
+/** How much each figure of `roles` moved from one scrape to the next. */
+function moved(before: Record<string, number>, after: Record<string, number>, roles: ReadonlyArray<keyof typeof INFLUXDB_METRICS>): Record<string, number> {
+  return Object.fromEntries(roles.map((role) => [role, after[INFLUXDB_METRICS[role].name] - before[INFLUXDB_METRICS[role].name]]));
+}
+
 /** `count` points of new series, one line each. */
 const points = (measurement: string, count: number, value: number | string = 1) => Array.from({ length: count }, (_, i) => `${measurement},n=${i} value=${typeof value === 'string' ? `"${value}"` : value}`).join('\n');
 
@@ -35,23 +40,16 @@ test('B10 the InfluxDB collector prints exactly the declared figures, with their
 });
 
 test('B10 writes, queries, points written and series move with real traffic', async () => {
-  const m = INFLUXDB_METRICS;
   const before = await figures();
   expect((await influxWrite(db, db.database, points('traffic', 5), db.users.writer)).status).toBe(204);
   expect((await influxWrite(db, db.database, points('traffic', 5), db.users.writer)).status).toBe(204);
   expect((await influxWrite(db, db.database, points('other', 3), db.users.writer)).status).toBe(204);
   expect((await influxQuery(db, 'SELECT count(value) FROM traffic', db.users.reader, db.database)).status).toBe(200);
   const after = await figures();
-  expect({
-    writes: after[m.writes.name] - before[m.writes.name],
-    queries: after[m.queries.name] - before[m.queries.name],
-    pointsWritten: after[m.pointsWritten.name] - before[m.pointsWritten.name],
-    series: after[m.series.name] - before[m.series.name],
-  }).toEqual({ writes: 3, queries: 1, pointsWritten: 13, series: 8 });
+  expect(moved(before, after, ['writes', 'queries', 'pointsWritten', 'series'])).toEqual({ writes: 3, queries: 1, pointsWritten: 13, series: 8 });
 });
 
 test('B10 refused writes show: a field type conflict drops its points, a bad login and a bad line are 4xx, a write InfluxDB cannot store fails whole', async () => {
-  const m = INFLUXDB_METRICS;
   expect((await influxWrite(db, db.database, points('typed', 2, 1), db.users.writer)).status).toBe(204);
   const before = await figures();
   // The same field as a string: InfluxDB stores nothing of it, a partial write (400).
@@ -61,11 +59,6 @@ test('B10 refused writes show: a field type conflict drops its points, a bad log
   // A retention policy that does not exist: the points writer refuses the 3 points (500).
   expect((await influxWrite(db, db.database, points('typed', 3), db.users.writer, 'missing')).status).toBe(500);
   const after = await figures();
-  expect({
-    pointsFailed: after[m.pointsFailed.name] - before[m.pointsFailed.name],
-    pointsDropped: after[m.pointsDropped.name] - before[m.pointsDropped.name],
-    pointsWritten: after[m.pointsWritten.name] - before[m.pointsWritten.name],
-    clientErrors: after[m.clientErrors.name] - before[m.clientErrors.name],
-    serverErrors: after[m.serverErrors.name] - before[m.serverErrors.name],
-  }).toEqual({ pointsFailed: 3, pointsDropped: 2, pointsWritten: 0, clientErrors: 3, serverErrors: 1 });
+  expect(moved(before, after, ['pointsFailed', 'pointsDropped', 'pointsWritten', 'clientErrors', 'serverErrors']))
+    .toEqual({ pointsFailed: 3, pointsDropped: 2, pointsWritten: 0, clientErrors: 3, serverErrors: 1 });
 });
