@@ -134,21 +134,28 @@ describe('S4 the check list', () => {
   });
 });
 
+/**
+ * kubectl's answers about the throwaway outsider pod of the B8 and B10 checks, started from the
+ * nginx image: its curl prints `%{time_connect}`, 0.000000 when the connection was never made (a
+ * policy dropped it) and the seconds it took when it was.
+ */
+function outsiderPod(enforcing: boolean): Array<readonly [RegExp, string]> {
+  return [
+    [/^-n ft-services get deployment nginx -o jsonpath=\{\.spec\.template\.spec\.containers\[0\]\.image\}$/, 'nginx:5f1c2a9e\n'],
+    [/^-n ft-services run ft-check-outsider-\d+ --image=nginx:5f1c2a9e --restart=Never --overrides=/, 'pod/ft-check-outsider created\n'],
+    [/^-n ft-services wait --for=condition=Ready pod\/ft-check-outsider-\d+/, 'pod/ft-check-outsider condition met\n'],
+    [/^-n ft-services exec ft-check-outsider-\d+ -- sh -c curl /, enforcing ? '0.000000' : '0.000412'],
+    [/^-n ft-services delete pod ft-check-outsider-\d+ --ignore-not-found --wait=false$/, 'pod "ft-check-outsider" deleted\n'],
+  ];
+}
+
 describe('B8 the NetworkPolicies are enforced, proven live', () => {
   const config = resolveStackConfig();
 
-  /**
-   * A cluster whose network plugin enforces the policies or not: the outsider's curl prints
-   * `%{time_connect}`, 0.000000 when the connection was never made (the policy dropped it) and the
-   * seconds it took when it was; the declared clients' commands succeed.
-   */
+  /** A cluster whose network plugin enforces the policies or not; the declared clients' commands succeed. */
   function cluster(enforcing: boolean, failingClient?: string) {
     return scriptedKubectl([
-      [/^-n ft-services get deployment nginx -o jsonpath=\{\.spec\.template\.spec\.containers\[0\]\.image\}$/, 'nginx:5f1c2a9e\n'],
-      [/^-n ft-services run ft-check-outsider-\d+ --image=nginx:5f1c2a9e --restart=Never --overrides=/, 'pod/ft-check-outsider created\n'],
-      [/^-n ft-services wait --for=condition=Ready pod\/ft-check-outsider-\d+/, 'pod/ft-check-outsider condition met\n'],
-      [/^-n ft-services exec ft-check-outsider-\d+ -- sh -c curl /, enforcing ? '0.000000' : '0.000412'],
-      [/^-n ft-services delete pod ft-check-outsider-\d+ --ignore-not-found --wait=false$/, 'pod "ft-check-outsider" deleted\n'],
+      ...outsiderPod(enforcing),
       [/^-n ft-services get pods -l app\.kubernetes\.io\/name=(\w+) /, (line) => `${/name=(\w+)/.exec(line)![1]}-7d9f8\n`],
       [/^-n ft-services exec (\w+)-7d9f8 -- /, (line) => {
         if (failingClient !== undefined && line.includes(`exec ${failingClient}-`)) throw new Error('command terminated with exit code 1');
@@ -226,11 +233,7 @@ describe('B10 every pod serves its own figures to telegraf and to no other pod, 
     return scriptedKubectl([
       [/^-n ft-services get pods -l app\.kubernetes\.io\/name=(\w+) --field-selector=status\.phase=Running -o jsonpath=\{\.items\[\*\]\.status\.podIP\}$/,
         (line) => `${ipOf(/name=(\w+)/.exec(line)![1])}`],
-      [/^-n ft-services get deployment nginx -o jsonpath=/, 'nginx:5f1c2a9e\n'],
-      [/^-n ft-services run ft-check-outsider-\d+ /, 'pod/ft-check-outsider created\n'],
-      [/^-n ft-services wait --for=condition=Ready pod\/ft-check-outsider-\d+/, 'pod/ft-check-outsider condition met\n'],
-      [/^-n ft-services exec ft-check-outsider-\d+ -- sh -c curl /, enforcing ? '0.000000' : '0.000398'],
-      [/^-n ft-services delete pod ft-check-outsider-\d+ --ignore-not-found --wait=false$/, 'pod "ft-check-outsider" deleted\n'],
+      ...outsiderPod(enforcing),
       [/^-n ft-services get pods -l app\.kubernetes\.io\/name=telegraf --field-selector=status\.phase=Running -o jsonpath=\{\.items\[0\]\.metadata\.name\}$/, 'telegraf-x7k2q\n'],
       [/^-n ft-services exec telegraf-x7k2q -- timeout 10 wget -q -O - http:\/\/10\.244\.0\.(\d+):9117\/cgi-bin\/metrics$/, (line) => {
         const service = served[Number(/10\.244\.0\.(\d+):/.exec(line)![1]) - 10];

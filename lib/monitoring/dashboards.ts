@@ -226,7 +226,7 @@ function podFigures(service: string, namespace: string): Omit<InfluxQuery, 'sele
 }
 
 /** How a pod's figure is shown: a counter as its per-second rate, a gauge as its highest value in the interval. */
-export function figure(metric: PodMetric): string {
+function figure(metric: PodMetric): string {
   return metric.type === 'counter' ? rate(metric.name) : `max(${quoteIdentifier(metric.name)})`;
 }
 

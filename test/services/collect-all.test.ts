@@ -3,10 +3,9 @@
  * families of its figures from its one metrics endpoint (B10), run by serve-metrics as in the
  * wordpress and phpmyadmin images.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { scratchDir, SRCS, stopAll } from './support/harness';
-import { parseExposition, scrape, startMetricsServer } from './support/metrics';
+import { parseExposition, scrape, startMetricsServer, writeCollector } from './support/metrics';
 
 const COLLECT_ALL = path.join(SRCS, 'common', 'collect-all');
 let dir: string;
@@ -17,12 +16,7 @@ beforeAll(() => {
 
 afterAll(stopAll);
 
-/** A collector script in the scratch folder, world-readable for the server's user. */
-function collector(name: string, body: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, `#!/bin/sh\nset -eu\n${body}\n`, { mode: 0o755 });
-  return file;
-}
+const collector = (name: string, body: string): string => writeCollector(dir, name, body);
 
 test('B10 collect-all serves what each collector prints, in the order given, from one endpoint', async () => {
   const first = collector('first', 'printf "# TYPE first_requests_total counter\\nfirst_requests_total 3\\n"');

@@ -5,12 +5,11 @@
  * (drop the packets) needs the live cluster.
  */
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 import { outsiderConnect } from '../../lib/probes/cluster';
 import { CLIENT_CONNECT } from '../../lib/setup/check';
-import { freePort, haveCommand, scratchDir, stopAll } from './support/harness';
+import { freePort, haveCommand, stopAll } from './support/harness';
 import { InfluxDatabase, startScratchInflux } from './support/influxdb';
+import { busyboxPath } from './support/metrics';
 import { MysqlDatabase, startScratchMysql } from './support/mysql';
 
 afterAll(stopAll);
@@ -18,18 +17,14 @@ afterAll(stopAll);
 let mysql: MysqlDatabase;
 let influxdb: InfluxDatabase;
 let closed: number;
-/** busybox's applets under their own names first on PATH, as Alpine installs them. */
-let busyboxPath: string;
+/** busybox's wget and timeout first on PATH, as Alpine installs them. */
+let appletPath: string;
 
 beforeAll(async () => {
-  for (const command of ['curl', 'php', 'busybox']) {
-    if (!haveCommand(command)) throw new Error(`${command} not found: install the curl, php and busybox packages (.ci/install-host-packages)`);
+  for (const command of ['curl', 'php']) {
+    if (!haveCommand(command)) throw new Error(`${command} not found: install the curl and php packages (.ci/install-host-packages)`);
   }
-  const bin = path.join(scratchDir('netpol-commands'), 'bin');
-  fs.mkdirSync(bin);
-  const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
-  for (const applet of ['wget', 'timeout']) fs.symlinkSync(busybox, path.join(bin, applet));
-  busyboxPath = `${bin}:${process.env.PATH}`;
+  appletPath = busyboxPath(['wget', 'timeout']);
   [mysql, influxdb] = await Promise.all([startScratchMysql('netpol-mysql'), startScratchInflux('netpol-influxdb')]);
   closed = await freePort();
 }, 120000);
@@ -62,7 +57,7 @@ describe('B8 the declared clients\' commands', () => {
   });
 
   test('B8 Grafana\'s and telegraf\'s busybox wget reaches InfluxDB\'s /ping (204), and fails on a closed port', () => {
-    expect(run(CLIENT_CONNECT.grafana('127.0.0.1', influxdb.port), { ...process.env, PATH: busyboxPath }).status).toBe(0);
-    expect(run(CLIENT_CONNECT.telegraf('127.0.0.1', closed), { ...process.env, PATH: busyboxPath }).status).not.toBe(0);
+    expect(run(CLIENT_CONNECT.grafana('127.0.0.1', influxdb.port), { ...process.env, PATH: appletPath }).status).toBe(0);
+    expect(run(CLIENT_CONNECT.telegraf('127.0.0.1', closed), { ...process.env, PATH: appletPath }).status).not.toBe(0);
   });
 });

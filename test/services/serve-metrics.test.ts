@@ -2,10 +2,8 @@
  * srcs/common/serve-metrics, the server of every pod's own figures (B10), with Debian's busybox
  * httpd (the images run Alpine's busybox-extras httpd, the same applet).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { scratchDir, stopAll } from './support/harness';
-import { parseExposition, scrape, startMetricsServer } from './support/metrics';
+import { parseExposition, scrape, startMetricsServer, writeCollector } from './support/metrics';
 
 let dir: string;
 
@@ -15,12 +13,7 @@ beforeAll(() => {
 
 afterAll(stopAll);
 
-/** A collector script in the scratch folder, world-readable for the server's user. */
-function collector(name: string, body: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, `#!/bin/sh\nset -eu\n${body}\n`, { mode: 0o755 });
-  return file;
-}
+const collector = (name: string, body: string): string => writeCollector(dir, name, body);
 
 test('B10 the collector\'s output is served as Prometheus text 0.0.4, which telegraf reads with its Prometheus parser', async () => {
   const served = await startMetricsServer('plain', [collector('plain', 'printf "# TYPE demo_requests_total counter\\ndemo_requests_total 42\\n"')]);

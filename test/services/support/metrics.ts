@@ -60,6 +60,13 @@ export async function servedFigures(listen: string, service: ServiceName): Promi
   return figures;
 }
 
+/** A collector script `name` in `dir` that runs `body` under `set -eu`, executable by the server's user. */
+export function writeCollector(dir: string, name: string, body: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `#!/bin/sh\nset -eu\n${body}\n`, { mode: 0o755 });
+  return file;
+}
+
 export interface MetricsServer {
   readonly server: Server;
   /** The port it listens on (127.0.0.1). */
