@@ -100,10 +100,13 @@ describe('the monitoring account and the figures the entrypoint serves, on a fir
     mysqlQuery(db, db.user, db.password, 'SET SESSION long_query_time = 0.1; SELECT SLEEP(0.3)');
     // A client killed during a statement (not a slow one for its session): open while it runs,
     // aborted once the server notices, when the statement ends and its answer finds no client. The
-    // statement outlasts the wait below, so the kill always lands while it runs (with SLEEP(1), a
-    // loaded Debian 13 run saw the client only as it ended normally).
+    // kill waits until the server runs the statement (root sees it in the process list): a higher
+    // connection count alone can be an earlier client not yet gone, and a client killed before it
+    // has logged in counts as a failed connect instead (seen in loaded Debian 13 CI runs).
     const killed = spawn('mariadb', ['--no-defaults', '--protocol=TCP', `--host=${db.host}`, `--port=${db.port}`, `--user=${db.user}`,
       '--execute=SET SESSION long_query_time = 10; SELECT SLEEP(4)'], { env: { ...process.env, MYSQL_PWD: db.password }, stdio: 'ignore' });
+    await waitFor('the killed client\'s statement running', () =>
+      asRoot(db, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(4)'").trim() === '1', 3000);
     let during = before;
     await waitFor('the sleeping client counted among the connections', async () => {
       during = await figures(db);
