@@ -13,5 +13,5 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/slowest-files.cjs'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/services/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/services/', '<rootDir>/test/cluster/'],
 };
