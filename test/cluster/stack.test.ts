@@ -1,0 +1,332 @@
+/**
+ * The whole stack on the real cluster (issue 17 points 5–7, B14): `./setup.sh`, `./setup.sh check`
+ * and `./setup.sh delete`, unmodified, driven from the user's namespace against the Kubernetes that
+ * `.ci/cluster/up` started, with the CI minikube (.ci/cluster/minikube) on PATH. The tests run in
+ * order and share the one stack, as a user's session does: up, re-run, check, what check does not
+ * cover, prune, delete. Where a proof is a row of `./setup.sh check` it is asserted on check's table,
+ * not run twice. Figures (point 7) go to test-output/cluster/figures.md.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Browser } from 'playwright-core';
+import { DAEMONSET_SERVICES, SERVICE_NAMES, ServiceName, StackConfig } from '../../lib/config';
+import { publicEndpoints } from '../../lib/endpoints';
+import { dashboardFiles } from '../../lib/monitoring/dashboards';
+import { stackSecrets } from '../../lib/secrets';
+import { readCredential, rememberedConfig } from '../../lib/setup/state';
+import { METRICS, SERIES_TAGS } from '../../lib/telegraf-config';
+import { launchChromium, watchedPage } from '../services/support/browser';
+import { grafanaInterpolate, panelQueries } from '../support/influxql';
+import { CheckRow, checkRows, CONTEXT, Figures, kubectl, kubectlJson, onNode, OUTPUT, requireClusterAccess, run, Setup, SetupRun, waitFor } from './support/cluster';
+import { DASHBOARD } from './support/minikube-shim';
+
+const setup = new Setup();
+const figures = new Figures();
+let config: StackConfig;
+let rows: CheckRow[] = [];
+
+interface Item { metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> } }
+interface List<T = Item> { items: T[] }
+
+/** What the cluster holds that setup may touch: namespaces, cluster-wide objects, the node's images. */
+async function clusterInventory(): Promise<Record<string, string[]>> {
+  const names = async (resource: string) => (await kubectlJson<List>(['get', resource])).items.map((item) => item.metadata.name).sort();
+  const inventory: Record<string, string[]> = {};
+  for (const resource of ['namespaces', 'clusterroles', 'clusterrolebindings', 'customresourcedefinitions', 'validatingwebhookconfigurations', 'mutatingwebhookconfigurations', 'persistentvolumes', 'storageclasses', 'priorityclasses']) {
+    inventory[resource] = await names(resource);
+  }
+  inventory.images = (await run('minikube', ['-p', CONTEXT, 'image', 'ls'], { env: setup.env })).stdout.split('\n').filter(Boolean).sort();
+  return inventory;
+}
+let before: Record<string, string[]>;
+
+const secret = (name: keyof ReturnType<typeof stackSecrets>, key?: string) => readCredential(setup.stateDir, stackSecrets(config)[name], key);
+const tail = (ran: { stdout: string; stderr: string }) => `${ran.stdout}\n${ran.stderr}`.split('\n').slice(-40).join('\n');
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/** Asserts the run ended well, showing the end of its output when it did not. */
+function expectSucceeded(ran: SetupRun, what: string): void {
+  expect({ what, status: ran.status, tail: ran.status === 0 ? '' : tail(ran) }).toEqual({ what, status: 0, tail: '' });
+}
+
+/** The rows of check's table whose title matches, all present and passing. */
+function expectRows(requirement: string, title: RegExp, count = 1): CheckRow[] {
+  const found = rows.filter((row) => row.requirement === requirement && title.test(row.title));
+  expect({ requirement, title: String(title), found: found.length >= count, failing: found.filter((row) => !row.ok) }).toEqual({ requirement, title: String(title), found: true, failing: [] });
+  return found;
+}
+
+interface Pod {
+  metadata: { name: string; labels: Record<string, string> };
+  spec: { containers: Array<{ name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }> };
+  status: { phase: string; conditions?: Array<{ type: string; status: string; lastTransitionTime: string }>; containerStatuses?: Array<{ name: string; containerID?: string; restartCount: number; ready: boolean }> };
+}
+const podsOf = async (namespace: string) => (await kubectlJson<List<Pod>>(['-n', namespace, 'get', 'pods'])).items;
+const serviceOf = (pod: Pod) => pod.metadata.labels['app.kubernetes.io/name'];
+
+beforeAll(async () => {
+  requireClusterAccess();
+  fs.rmSync(OUTPUT, { recursive: true, force: true });
+  before = await clusterInventory();
+});
+
+afterAll(() => {
+  process.stdout.write(`${figures.write()}\n`);
+  setup.cleanUp();
+});
+
+test('B14 the cluster is one Ready node with no stack on it yet', async () => {
+  const nodes = (await kubectlJson<List<{ status: { conditions: Array<{ type: string; status: string }> } } & Item>>(['get', 'nodes'])).items;
+  expect(nodes.map((node) => node.status.conditions.find((c) => c.type === 'Ready')?.status)).toEqual(['True']);
+  expect(before.namespaces).not.toContain('ft-services');
+  expect(before.namespaces).not.toContain('metallb-system');
+});
+
+test('S1 B14 ./setup.sh, unmodified, brings every workload of a fresh cluster to ready', async () => {
+  const first = await setup.run();
+  expectSucceeded(first, './setup.sh');
+  config = rememberedConfig(setup.stateDir);
+  const workloads = await kubectlJson<List<Item & { kind: string; status: { readyReplicas?: number; numberReady?: number; replicas?: number; desiredNumberScheduled?: number } }>>(['-n', config.namespace, 'get', 'deployments,daemonsets']);
+  const ready = Object.fromEntries(workloads.items.map((w) => [w.metadata.name, w.kind === 'DaemonSet' ? w.status.numberReady === w.status.desiredNumberScheduled : w.status.readyReplicas === w.status.replicas]));
+  expect(ready).toEqual(Object.fromEntries(SERVICE_NAMES.map((service) => [service, true])));
+  // Point 7: from the start of ./setup.sh to each service's pod being ready.
+  const pods = await podsOf(config.namespace);
+  const steps = [...first.stdout.matchAll(/^==> (.*)\n(?:(?!==> ).*\n)*? {4}done in (\d+)s$/gm)].map((m) => [m[1], `${m[2]} s`]);
+  figures.add(`first ./setup.sh on a fresh cluster: ${seconds(first.seconds * 1000)} in all`, [['step', 'time'], ...steps]);
+  figures.add('first ./setup.sh: from its start to each service ready', [['service', 'ready after'],
+    ...pods.map((pod) => [serviceOf(pod), seconds(Date.parse(pod.status.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime) - first.startedAt)])]);
+});
+
+test('S3 the dashboard add-on is enabled (a stand-in that says so), and the token command setup prints works', async () => {
+  const addons = await run('minikube', ['-p', CONTEXT, 'addons', 'list', '-o', 'json'], { env: setup.env });
+  expect(JSON.parse(addons.stdout).dashboard.Status).toBe('enabled');
+  await kubectl(['-n', DASHBOARD.namespace, 'rollout', 'status', 'deployment/kubernetes-dashboard', '--timeout=120s']);
+  const token = await kubectl(['-n', DASHBOARD.namespace, 'create', 'token', 'kubernetes-dashboard']);
+  expect(token.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  // Through the API server's service proxy, the way `minikube dashboard --url` reaches the add-on.
+  const page = await kubectl(['get', '--raw', `/api/v1/namespaces/${DASHBOARD.namespace}/services/kubernetes-dashboard:80/proxy/`]);
+  expect(page).toBe(DASHBOARD.page);
+});
+
+test('B14 figures: each pod\'s memory working set and CPU at idle, read from the kubelet, beside its requests and limits', async () => {
+  // Idle: a minute after the last rollout, before check exercises anything.
+  await new Promise((resolve) => setTimeout(resolve, 60_000));
+  const node = (await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  const summary = JSON.parse(await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`])) as {
+    pods: Array<{ podRef: { name: string; namespace: string }; containers: Array<{ name: string; cpu?: { usageNanoCores?: number }; memory?: { workingSetBytes?: number } }> }>;
+  };
+  const pods = await podsOf(config.namespace);
+  const table = pods.flatMap((pod) => pod.spec.containers.map((container) => {
+    const stats = summary.pods.find((p) => p.podRef.namespace === config.namespace && p.podRef.name === pod.metadata.name)?.containers.find((c) => c.name === container.name);
+    const r = container.resources ?? {};
+    return [serviceOf(pod), container.name, `${((stats?.memory?.workingSetBytes ?? NaN) / 2 ** 20).toFixed(1)} Mi`, `${((stats?.cpu?.usageNanoCores ?? NaN) / 1e6).toFixed(1)} m`,
+      `${r.requests?.memory ?? '-'} / ${r.limits?.memory ?? '-'}`, `${r.requests?.cpu ?? '-'} / ${r.limits?.cpu ?? '-'}`];
+  }));
+  figures.add('at idle, from the kubelet (/stats/summary through the API server)', [['service', 'container', 'memory working set', 'CPU', 'memory request / limit', 'CPU request / limit'], ...table]);
+  expect(table.map((row) => [row[0], Number.isFinite(parseFloat(row[2]))])).toEqual(table.map((row) => [row[0], true]));
+}, 180_000);
+
+test('B9 a second ./setup.sh rebuilds no image and changes no object', async () => {
+  const manifests = path.join(setup.stateDir, 'manifests');
+  const files = fs.readdirSync(manifests).filter((file) => file.endsWith('.yaml')).flatMap((file) => ['-f', path.join(manifests, file)]);
+  const versions = async () => Object.fromEntries((await kubectlJson<List>(['get', ...files])).items.map((item) => [`${item.metadata.namespace ?? ''}/${item.metadata.name}`, item.metadata.resourceVersion]));
+  const was = await versions();
+  const again = await setup.run();
+  expectSucceeded(again, 'the second ./setup.sh');
+  expect(again.stdout).not.toMatch(/^ {4}building /m);
+  expect(again.stdout.match(/^ {4}\S+ is already in the cluster$/gm)).toHaveLength(SERVICE_NAMES.length);
+  expect(await versions()).toEqual(was);
+  figures.add('the second ./setup.sh (nothing to do)', [['run', 'time'], ['./setup.sh again', seconds(again.seconds * 1000)]]);
+});
+
+test('B6 B14 ./setup.sh check passes every row against the real cluster', async () => {
+  const check = await setup.run('check');
+  rows = checkRows(check.stdout);
+  fs.writeFileSync(path.join(OUTPUT, 'check-table.txt'), check.stdout);
+  figures.add(`./setup.sh check: ${rows.length} rows in ${seconds(check.seconds * 1000)}`, [['requirement', 'verdict', 'check', 'detail'],
+    ...rows.map((row) => [row.requirement, row.ok ? 'pass' : 'FAIL', row.title, row.detail.replace(/\|/g, '\\|')])]);
+  expect(rows.length).toBeGreaterThan(30);
+  expect(rows.filter((row) => !row.ok)).toEqual([]);
+  expect(check.status).toBe(0);
+});
+
+describe('from the user\'s machine, on the one address', () => {
+  test('S7 http answers 301 to https, /wordpress 307 to WordPress, SSH logs in (check\'s S7 rows)', () => {
+    expectRows('S7', /301/);
+    expectRows('S7', /307/);
+    expectRows('S7', /ssh|SSH/, 2);
+  });
+
+  test('S5 WordPress shows its site and each of its users logs in (check\'s S5 rows)', () => {
+    expectRows('S5', /./, 1 + config.wordpress.users.length);
+  });
+
+  test('S8 FTPS uploads and downloads through the address, passive ports on the same address (check\'s S8 rows)', () => {
+    expectRows('S8', /./, 3);
+  });
+
+  test('S7 phpMyAdmin through nginx\'s /phpmyadmin/: a real login in headless Chromium, never leaving the prefix', async () => {
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const { page, problems, requested } = await watchedPage(browser);
+      const proxied = `${publicEndpoints(config).https.url}/phpmyadmin/`;
+      await page.goto(proxied, { waitUntil: 'load' });
+      await page.fill('#input_username', config.mysql.user);
+      await page.fill('#input_password', secret('mysqlWordPress'));
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#input_go')]);
+      await page.locator('#pma_navigation_tree').getByText(config.mysql.database, { exact: true }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await page.screenshot({ path: path.join(OUTPUT, 'phpmyadmin-logged-in.png') });
+      expect(page.url().startsWith(proxied)).toBe(true);
+      expect(problems).toEqual([]);
+      expect(requested.filter((url) => !url.startsWith(proxied))).toEqual([]);
+    } finally {
+      await browser?.close();
+    }
+  }, 120_000);
+
+  test('S4 the node answers ARP for the address with its own MAC, and MetalLB names it in a ServiceL2Status (check\'s S4 row)', async () => {
+    const address = config.loadBalancer.address;
+    const route = JSON.parse((await run('ip', ['-j', 'route', 'get', address])).stdout) as Array<{ dev: string }>;
+    const arping = await run('arping', ['-c', '3', '-w', '5', '-I', route[0].dev, address]);
+    const macs = new Set([...arping.stdout.matchAll(/reply from \S+ \[([0-9A-Fa-f:]{17})\]/g)].map((m) => m[1].toLowerCase()));
+    const links = JSON.parse(await onNode(['ip', '-j', 'address'])) as Array<{ address: string; addr_info: Array<{ local: string }> }>;
+    const nodeIp = (await run('minikube', ['-p', CONTEXT, 'ip'], { env: setup.env })).stdout.trim();
+    const nodeMac = links.find((link) => link.addr_info.some((info) => info.local === nodeIp))?.address;
+    expect({ arping: arping.stdout, macs: [...macs] }).toEqual({ arping: arping.stdout, macs: [nodeMac] });
+    expectRows('S4', /announce|ServiceL2Status/i);
+  });
+
+  test('S4 no NodePort is allocated on any Service of the cluster, and the node listens on none', async () => {
+    const services = await kubectlJson<List<Item & { spec: { type: string; allocateLoadBalancerNodePorts?: boolean; ports?: Array<{ nodePort?: number }> } }>>(['get', 'services', '-A']);
+    const withNodePorts = services.items.filter((s) => (s.spec.ports ?? []).some((p) => p.nodePort !== undefined)).map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
+    expect(withNodePorts).toEqual([]);
+    const listening = (await onNode(['ss', '-Hltnu'])).split('\n').flatMap((line) => /:(\d+)\s/.exec(line.split(/\s+/)[4] + ' ')?.[1] ?? []).map(Number);
+    expect(listening.filter((port) => port >= 30000 && port <= 32767)).toEqual([]);
+  });
+});
+
+test('B8 a pod that is no declared client cannot open MySQL or InfluxDB; the declared clients can (check\'s B8 row, on kube-router\'s enforcement)', () => {
+  expectRows('B8', /./);
+});
+
+test('S10 deleting the database pods loses no data (check\'s S10 rows)', () => {
+  expectRows('S10', /mysql/);
+  expectRows('S10', /influxdb/);
+});
+
+describe('K7 S9 telegraf reads the real kubelet and pods; every dashboard query returns data from this cluster', () => {
+  /** InfluxQL through the influx CLI in the influxdb pod, as Grafana's reader. */
+  async function influx(query: string): Promise<Array<{ name: string; tags?: Record<string, string>; values: unknown[][] }>> {
+    const out = await kubectl(['-n', config.namespace, 'exec', 'deployment/influxdb', '--', 'influx', '-format', 'json', '-username', config.influxdb.readUser,
+      '-password', secret('influxdbRead'), '-database', config.influxdb.database, '-execute', query]);
+    const parsed = JSON.parse(out) as { results: Array<{ series?: Array<{ name: string; tags?: Record<string, string>; values: unknown[][] }>; error?: string }> };
+    if (parsed.results[0].error) throw new Error(`${query}: ${parsed.results[0].error}`);
+    return parsed.results[0].series ?? [];
+  }
+
+  test('K7 the container series name every running pod of the stack, as the kubelet reports them', async () => {
+    const pods = (await podsOf(config.namespace)).filter((pod) => pod.status.phase === 'Running').map((pod) => pod.metadata.name);
+    const series = await influx(`SHOW TAG VALUES FROM "${METRICS.container.measurement}" WITH KEY = "${SERIES_TAGS.pod}" WHERE time > now() - 2m`);
+    const seen = series.flatMap((s) => s.values.map((value) => String(value[1])));
+    expect(seen).toEqual(expect.arrayContaining(pods));
+  });
+
+  test('S9 every panel of every dashboard returns data for the last 15 minutes', async () => {
+    const now = Date.now();
+    const range = { fromMs: now - 15 * 60_000, toMs: now };
+    const empty: string[] = [];
+    let count = 0;
+    for (const [file, json] of Object.entries(dashboardFiles({ namespace: config.namespace }))) {
+      for (const query of panelQueries(json)) {
+        count++;
+        const series = await influx(grafanaInterpolate(query.query, range, '10s'));
+        if (!series.some((s) => s.values.some((value) => value.slice(1).some((v) => typeof v === 'number')))) empty.push(`${file} / ${query.panel} / ${query.refId}`);
+      }
+    }
+    expect(count).toBeGreaterThan(SERVICE_NAMES.length * 4);
+    expect(empty).toEqual([]);
+  }, 300_000);
+});
+
+describe('S11 kill -9 of each process a container needs makes the kubelet restart that container', () => {
+  interface Proc { readonly hostPid: number; readonly ppid: number; readonly name: string }
+
+  /** The container's processes, seen from the node: those whose cgroup names the container. */
+  async function processes(containerId: string): Promise<Proc[]> {
+    const script = 'for d in /proc/[0-9]*; do grep -qs "$1" "$d/cgroup" && printf "%s %s %s\\n" "${d#/proc/}" "$(sed -n "s/^PPid:[[:space:]]*//p" "$d/status")" "$(cat "$d/comm")"; done; true';
+    return (await onNode(['sh', '-c', script, 'sh', containerId])).split('\n').filter(Boolean).map((line) => {
+      const [hostPid, ppid, name] = line.split(' ');
+      return { hostPid: Number(hostPid), ppid: Number(ppid), name };
+    });
+  }
+
+  /** What the container needs: run-together and every process it started, or the entrypoint alone. */
+  function needed(procs: readonly Proc[]): string[] {
+    const supervisor = procs.find((p) => p.name === 'run-together');
+    if (supervisor === undefined) return [procs.find((p) => !procs.some((q) => q.hostPid === p.ppid))!.name];
+    return [...new Set(['run-together', ...procs.filter((p) => p.ppid === supervisor.hostPid).map((p) => p.name)])];
+  }
+
+  async function container(service: ServiceName) {
+    const pod = (await podsOf(config.namespace)).find((p) => serviceOf(p) === service && p.status.phase === 'Running')!;
+    const status = pod.status.containerStatuses![0];
+    return { pod: pod.metadata.name, id: status.containerID!.replace(/^\w+:\/\//, ''), restarts: status.restartCount };
+  }
+
+  const timings: string[][] = [['service', 'process killed', 'ready again after']];
+  afterAll(() => figures.add('kill -9 → the kubelet restarts the container', timings));
+
+  test.each(SERVICE_NAMES.map((service) => [service]))('S11 %s', async (service) => {
+    const kind = (DAEMONSET_SERVICES as readonly string[]).includes(service) ? 'daemonset' : 'deployment';
+    const names = needed(await processes((await container(service)).id));
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      const was = await container(service);
+      const target = (await processes(was.id)).find((p) => p.name === name);
+      expect({ name, found: target !== undefined }).toEqual({ name, found: true });
+      const killedAt = Date.now();
+      await onNode(['kill', '-9', String(target!.hostPid)]);
+      await waitFor(`${service}: restart after kill -9 ${name}`, async () => {
+        const now = await kubectlJson<Pod>(['-n', config.namespace, 'get', 'pod', was.pod]);
+        const status = now.status.containerStatuses![0];
+        return status.restartCount > was.restarts && status.ready;
+      }, 400_000);
+      timings.push([service, name, seconds(Date.now() - killedAt)]);
+    }
+    await kubectl(['-n', config.namespace, 'rollout', 'status', `${kind}/${service}`, '--timeout=300s']);
+  }, 1_800_000);
+
+  test('S11 the check\'s own rows (pkill of one process per container) passed too', () => {
+    expectRows('S11', /./, SERVICE_NAMES.length);
+  });
+});
+
+test('B9 an object removed from the chart is pruned by the next ./setup.sh', async () => {
+  // An object that an older chart had: applied as setup applies the stack (same field manager, same ApplySet).
+  const stale = path.join(setup.stateDir, 'stale.yaml');
+  const name = 'ft-ci-removed-from-the-chart';
+  fs.writeFileSync(stale, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${config.namespace}\n  labels:\n    app.kubernetes.io/part-of: ft-services\n`);
+  const manifests = path.join(setup.stateDir, 'manifests');
+  const applied = await run('kubectl', ['--context', CONTEXT, 'apply', '--server-side', '--field-manager=ft-setup', '-n', config.namespace, '--applyset=ft-services-applyset', '--prune',
+    '-f', path.join(manifests, 'ft-services-secrets.k8s.yaml'), '-f', path.join(manifests, 'ft-services.k8s.yaml'), '-f', stale], { env: { ...process.env, KUBECTL_APPLYSET: 'true' } });
+  expect({ status: applied.status, stderr: applied.stderr }).toEqual({ status: 0, stderr: '' });
+  fs.rmSync(stale);
+  await kubectl(['-n', config.namespace, 'get', 'configmap', name]);
+  const again = await setup.run();
+  expectSucceeded(again, './setup.sh after the chart lost an object');
+  expect(again.stdout).toContain(`removed from the chart, deleted: configmap/${name}`);
+  expect(await kubectl(['-n', config.namespace, 'get', 'configmap', name, '--ignore-not-found', '-o', 'name'])).toBe('');
+});
+
+test('S1 ./setup.sh delete removes everything setup made: the cluster is as it was before', async () => {
+  const deleted = await setup.run('delete', '--yes');
+  expectSucceeded(deleted, './setup.sh delete --yes');
+  expect(fs.existsSync(setup.stateDir)).toBe(false);
+  // The volumes' PersistentVolumes go with their claims (reclaim policy Delete), a moment later.
+  const after = await waitFor('PersistentVolumes of the stack gone', async () => {
+    const inventory = await clusterInventory();
+    return inventory.persistentvolumes.length === before.persistentvolumes.length ? inventory : undefined;
+  }, 120_000);
+  expect(after).toEqual(before);
+}, 600_000);
