@@ -15,7 +15,8 @@
  *   as the official images do (the Pod Security Standard "baseline" still holds, B4);
  * - a 30-second TCP startup probe → a startup probe on the real health check with a first-boot
  *   allowance per service (a first-boot MySQL or WordPress install takes longer);
- * - the `cdk8s.io/metadata.addr` selector → `app.kubernetes.io/*` labels (K4).
+ * - the `cdk8s.io/metadata.addr` selector → `app.kubernetes.io/*` labels (K4);
+ * - Kubernetes' service-link variables → none (`enableServiceLinks: false`, see below).
  */
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -217,6 +218,13 @@ export class StackService extends Construct {
     // cdk8s-plus has no typed field for these; JSON patches use its TypeScript key spelling.
     ApiObject.of(this.workload).addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+      // No service links: the API server defaults enableServiceLinks to true (pkg/apis/core/v1/defaults.go),
+      // and the kubelet then gives every container `<SERVICE>_PORT=tcp://<cluster IP>:<port>`,
+      // `<SERVICE>_SERVICE_HOST` and more for every Service of the namespace (kubernetes v1.35
+      // pkg/kubelet/kubelet_pods.go getServiceEnvVarMap, pkg/kubelet/envvars/envvars.go). The ftps
+      // pod got FTPS_PORT=tcp://10.96.225.214:21 so, where its entrypoint expected a number. Pods
+      // find each other by DNS name; only the API server's KUBERNETES_SERVICE_* stay.
+      JsonPatch.add('/spec/template/spec/enableServiceLinks', false),
       // cdk8s-plus labels every pod with its construct path; our selectors use app.kubernetes.io/* only.
       JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
     );

@@ -113,7 +113,7 @@ describe('S5–S9 services and ports', () => {
   });
 
   test('S8 FTPS advertises the load-balancer address for passive data connections', () => {
-    expect(env('ftps')).toEqual({ FTPS_USER: 'ftpuser', FTPS_PASV_ADDRESS: '192.168.49.240', FTPS_PASV_MIN_PORT: '21100', FTPS_PASV_MAX_PORT: '21104', METRICS_LISTEN: '9117' });
+    expect(env('ftps')).toEqual({ FTPS_USER: 'ftpuser', FTPS_LISTEN_PORT: '21', FTPS_PASV_ADDRESS: '192.168.49.240', FTPS_PASV_MIN_PORT: '21100', FTPS_PASV_MAX_PORT: '21104', METRICS_LISTEN: '9117' });
   });
 
   test('S9 Grafana listens on 3000', () => {

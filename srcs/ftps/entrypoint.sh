@@ -11,7 +11,7 @@ set -eu
 : "${FTPS_PASV_MIN_PORT:?FTPS_PASV_MIN_PORT is required}"
 : "${FTPS_PASV_MAX_PORT:?FTPS_PASV_MAX_PORT is required}"
 # Alpine paths by default; the host tests (B5) point them at a scratch folder.
-FTPS_PORT="${FTPS_PORT:-21}"
+FTPS_LISTEN_PORT="${FTPS_LISTEN_PORT:-21}"
 FTPS_LISTEN_ADDRESS="${FTPS_LISTEN_ADDRESS:-0.0.0.0}"
 FTPS_HOME="${FTPS_HOME:-/var/lib/ftp}"
 FTPS_CONF_DIR="${FTPS_CONF_DIR:-/etc/vsftpd}"
@@ -40,7 +40,7 @@ is_port() {
   esac
   [ "$1" -ge 1 ] && [ "$1" -le 65535 ]
 }
-for port in "$FTPS_PORT" "$FTPS_PASV_MIN_PORT" "$FTPS_PASV_MAX_PORT"; do
+for port in "$FTPS_LISTEN_PORT" "$FTPS_PASV_MIN_PORT" "$FTPS_PASV_MAX_PORT"; do
   is_port "$port" || fail "not a port number: $port"
 done
 [ "$FTPS_PASV_MIN_PORT" -le "$FTPS_PASV_MAX_PORT" ] || fail "FTPS_PASV_MIN_PORT is above FTPS_PASV_MAX_PORT"
@@ -73,7 +73,7 @@ chmod 0755 "$FTPS_RUN_DIR"
 rm -f "$FTPS_LOG_FIFO" "$FTPS_RUN_DIR/counts"
 mkfifo -m 0600 "$FTPS_LOG_FIFO"
 # render-template reads the @NAME@ values from the environment.
-export TLS_CIPHERS FTPS_PORT FTPS_LISTEN_ADDRESS FTPS_CONF_DIR FTPS_EMPTY_DIR FTPS_PASV_ADDRESS FTPS_PASV_MIN_PORT FTPS_PASV_MAX_PORT FTPS_LOG_FIFO
+export TLS_CIPHERS FTPS_LISTEN_PORT FTPS_LISTEN_ADDRESS FTPS_CONF_DIR FTPS_EMPTY_DIR FTPS_PASV_ADDRESS FTPS_PASV_MIN_PORT FTPS_PASV_MAX_PORT FTPS_LOG_FIFO
 render-template "$FT_SHARE/ftps/vsftpd.conf.template" "$FTPS_CONF_DIR/vsftpd.conf"
 render-template "$FT_SHARE/ftps/openssl.cnf.template" "$FTPS_CONF_DIR/openssl.cnf"
 export OPENSSL_CONF="$FTPS_CONF_DIR/openssl.cnf"

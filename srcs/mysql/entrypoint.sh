@@ -16,7 +16,7 @@ MYSQL_CONFIG="${MYSQL_CONFIG:-/etc/my.cnf}"
 MYSQL_DATADIR="${MYSQL_DATADIR:-/var/lib/mysql}"
 MYSQL_RUN_DIR="${MYSQL_RUN_DIR:-/run/mysqld}"
 MYSQL_BIND_ADDRESS="${MYSQL_BIND_ADDRESS:-0.0.0.0}"
-MYSQL_PORT="${MYSQL_PORT:-3306}"
+MYSQL_LISTEN_PORT="${MYSQL_LISTEN_PORT:-3306}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 # The pod's figures for telegraf (the chart's metrics port), and the monitoring account's client
 # options for collect-metrics, which serve-metrics runs as $METRICS_USER (the same default
@@ -122,7 +122,7 @@ write_metrics_client_config() {
   (
     umask 0377
     printf '[client]\nuser=%s\npassword="%s"\nprotocol=TCP\nhost=127.0.0.1\nport=%s\n' \
-      "$MYSQL_METRICS_USER" "$metrics_password" "$MYSQL_PORT" >"$MYSQL_METRICS_CLIENT_CONFIG"
+      "$MYSQL_METRICS_USER" "$metrics_password" "$MYSQL_LISTEN_PORT" >"$MYSQL_METRICS_CLIENT_CONFIG"
   )
   chown "$metrics_reader" "$MYSQL_METRICS_CLIENT_CONFIG"
   unset metrics_password
@@ -142,4 +142,4 @@ write_metrics_client_config
 
 # --defaults-file must come first on mariadbd's command line.
 exec run-together mariadbd --defaults-file="$MYSQL_CONFIG" --user=mysql --datadir="$MYSQL_DATADIR" --socket="$socket" \
-  --bind-address="$MYSQL_BIND_ADDRESS" --port="$MYSQL_PORT" -- serve-metrics collect-metrics
+  --bind-address="$MYSQL_BIND_ADDRESS" --port="$MYSQL_LISTEN_PORT" -- serve-metrics collect-metrics

@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { chartEnvironment, IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 
 export const FTPS_USER = 'ftpstest';
 export const FTPS_ENTRYPOINT = path.join(SRCS, 'ftps', 'entrypoint.sh');
@@ -25,7 +25,7 @@ export interface Ftps {
 }
 
 export function ftpsHealthcheck(port: number): number | null {
-  return spawnSync('sh', [path.join(SRCS, 'ftps', 'healthcheck.sh')], { env: { ...process.env, FTPS_PORT: String(port) }, timeout: 15000 }).status;
+  return spawnSync('sh', [path.join(SRCS, 'ftps', 'healthcheck.sh')], { env: { ...process.env, FTPS_LISTEN_PORT: String(port) }, timeout: 15000 }).status;
 }
 
 /** Prepares the Secrets, the host account and our PAM service file (vsftpd runs nothing yet). */
@@ -46,35 +46,41 @@ export function prepareFtps(name = 'ftps'): FtpsSetup {
   return { dir, secrets, password };
 }
 
-/** The container's environment for `setup` (the chart's env plus the scratch overrides). */
+/**
+ * The environment the ftps pod gets from the chart (configured with this test's user), its
+ * addresses and ports moved to free loopback ones and its paths into `setup`'s scratch folder.
+ */
 export async function ftpsEnv(setup: FtpsSetup, name: string, pasvAddress = '127.0.0.1'): Promise<Record<string, string>> {
-  const port = await freePort();
   const pasvMin = await freePort();
-  return {
-    FTPS_USER,
-    FTPS_PASV_ADDRESS: pasvAddress,
-    // A small range next to a free port: enough for these tests, each connection takes one.
-    FTPS_PASV_MIN_PORT: String(pasvMin),
-    FTPS_PASV_MAX_PORT: String(pasvMin + 3),
-    FTPS_PORT: String(port),
-    FTPS_LISTEN_ADDRESS: '127.0.0.1',
-    FTPS_HOME: path.join(setup.dir, 'home'),
-    FTPS_CONF_DIR: path.join(setup.dir, name, 'conf'),
-    FTPS_EMPTY_DIR: path.join(setup.dir, 'empty'),
-    FTPS_RUN_DIR: path.join(setup.dir, name, 'run'),
-    METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
-    METRICS_ROOT: path.join(setup.dir, name, 'metrics'),
-    FT_SHARE: SRCS,
-    SECRETS_DIR: setup.secrets,
-    // The image has srcs/ftps/'s commands in /usr/local/bin too.
-    PATH: `${path.join(SRCS, 'ftps')}:${IMAGE_PATH}`,
-  };
+  return chartEnvironment('ftps', {
+    config: { ftps: { user: FTPS_USER } },
+    standIns: {
+      FTPS_LISTEN_PORT: String(await freePort()),
+      FTPS_PASV_ADDRESS: pasvAddress,
+      // A small range next to a free port: enough for these tests, each connection takes one.
+      FTPS_PASV_MIN_PORT: String(pasvMin),
+      FTPS_PASV_MAX_PORT: String(pasvMin + 3),
+      METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
+    },
+    hostOnly: {
+      FTPS_LISTEN_ADDRESS: '127.0.0.1',
+      FTPS_HOME: path.join(setup.dir, 'home'),
+      FTPS_CONF_DIR: path.join(setup.dir, name, 'conf'),
+      FTPS_EMPTY_DIR: path.join(setup.dir, 'empty'),
+      FTPS_RUN_DIR: path.join(setup.dir, name, 'run'),
+      METRICS_ROOT: path.join(setup.dir, name, 'metrics'),
+      FT_SHARE: SRCS,
+      SECRETS_DIR: setup.secrets,
+      // The image has srcs/ftps/'s commands in /usr/local/bin too.
+      PATH: `${path.join(SRCS, 'ftps')}:${IMAGE_PATH}`,
+    },
+  });
 }
 
 /** Starts the entrypoint, its environment changed by `overrides`, and waits until the healthcheck passes. */
 export async function startFtps(setup: FtpsSetup, name: string, pasvAddress = '127.0.0.1', overrides: Readonly<Record<string, string>> = {}): Promise<Ftps> {
   const env = { ...await ftpsEnv(setup, name, pasvAddress), ...overrides };
-  const port = Number(env.FTPS_PORT);
+  const port = Number(env.FTPS_LISTEN_PORT);
   const server = startServer({ name, command: 'sh', args: [FTPS_ENTRYPOINT], env, logFile: path.join(setup.dir, `${name}.log`) });
   await waitFor(`${name} healthcheck`, () => {
     if (!server.running) throw new Error(`${name} exited:\n${server.log()}`);

@@ -11,7 +11,10 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { ServiceName, StackConfigOverrides } from '../../../lib/config';
 import { filesUnder } from '../../../lib/files';
+import { synth } from '../../support/manifests';
+import { podEnvironment } from '../../support/pod-environment';
 
 /**
  * What a reader wants from a run, replaced on each run (ignored by git): screenshots, and the logs
@@ -24,6 +27,38 @@ export const SRCS = path.resolve(__dirname, '..', '..', '..', 'srcs');
 
 /** PATH for an entrypoint under test: the images install srcs/common's scripts on their PATH. */
 export const IMAGE_PATH = `${path.join(SRCS, 'common')}:${process.env.PATH}`;
+
+/** How a host test adapts a pod's environment to this machine (`chartEnvironment`). */
+export interface HostAdaptation {
+  /** The stack configuration the chart is synthesized with. @default the default configuration */
+  readonly config?: StackConfigOverrides;
+  /** Loopback stand-ins for addresses and ports the chart gives the pod; each must be a variable the pod gets. @default {} */
+  readonly standIns?: Readonly<Record<string, string>>;
+  /**
+   * The image's own defaults only host tests change (paths, PATH, scratch folders); none may be a
+   * variable the pod gets, so that no host value can hide one Kubernetes or the chart sets. @default {}
+   */
+  readonly hostOnly?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The environment `service`'s container really gets on the cluster — computed from the synthesized
+ * manifests by the kubelet stand-in (test/support/pod-environment.ts), with whatever Kubernetes
+ * injects — adapted to this machine only in the declared ways of `adaptation`.
+ */
+export function chartEnvironment(service: ServiceName, adaptation: HostAdaptation = {}): Record<string, string> {
+  const pod = podEnvironment(synth(adaptation.config ?? {}).all, service);
+  const standIns = adaptation.standIns ?? {};
+  const hostOnly = adaptation.hostOnly ?? {};
+  const notGiven = Object.keys(standIns).filter((name) => !(name in pod));
+  if (notGiven.length > 0) throw new Error(`${service}: ${notGiven.join(', ')} stand in for no variable the pod gets; declare them hostOnly`);
+  const hidden = Object.keys(hostOnly).filter((name) => name in pod);
+  if (hidden.length > 0) {
+    throw new Error(`${service}: the pod gets ${hidden.map((name) => `${name}=${pod[name]}`).join(', ')} on the cluster, `
+      + 'which a host-only value would hide: the image must not read a variable the cluster sets');
+  }
+  return { ...pod, ...standIns, ...hostOnly };
+}
 
 /**
  * Fails at once, naming the folder, when the servers' unprivileged users (www-data, mysql, nobody)

@@ -9,9 +9,8 @@ import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
-import { MYSQL_METRICS_USER } from '../../../lib/config';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
-import { IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
+import { chartEnvironment, IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
 
 /** Everything needed to connect to, restart or inspect one scratch MySQL. */
 export interface MysqlSetup {
@@ -31,7 +30,7 @@ export interface MysqlSetup {
   readonly datadir: string;
   /** The unix socket of the running server. */
   readonly socket: string;
-  /** The environment our entrypoint and healthcheck get (the chart's env plus the path overrides). */
+  /** The environment our entrypoint and healthcheck get: the pod's, ports and paths moved here (`chartEnvironment`). */
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -70,8 +69,6 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
     'mysql-metrics': { password: metricsPassword },
   });
   const port = await freePort();
-  const database = 'wordpress';
-  const user = 'wordpress';
   const datadir = path.join(dir, 'data');
   const runDir = path.join(dir, 'run');
   const metricsClientConfig = path.join(dir, 'mysql-metrics.cnf');
@@ -81,27 +78,28 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
   const tmp = path.join(dir, 'tmp');
   fs.mkdirSync(tmp);
   fs.chmodSync(tmp, 0o1777);
-  return {
-    dir, host: '127.0.0.1', port, database, user, password, rootPassword, metricsPassword, metricsClientConfig, datadir,
-    metricsUrl: `http://${metricsListen}${METRICS_PATH}`,
-    socket: path.join(runDir, 'mysqld.sock'),
-    env: {
-      MYSQL_DATABASE: database,
-      MYSQL_USER: user,
-      MYSQL_METRICS_USER,
+  // What the mysql pod gets from the chart, its ports moved to free loopback ones and its paths here.
+  const env = chartEnvironment('mysql', {
+    standIns: { MYSQL_LISTEN_PORT: String(port), METRICS_LISTEN: metricsListen },
+    hostOnly: {
       MYSQL_METRICS_CLIENT_CONFIG: metricsClientConfig,
-      METRICS_LISTEN: metricsListen,
       METRICS_ROOT: path.join(dir, 'metrics'),
       MYSQL_CONFIG: path.join(etc, 'my.cnf'),
       MYSQL_DATADIR: datadir,
       MYSQL_RUN_DIR: runDir,
       MYSQL_BIND_ADDRESS: '127.0.0.1',
-      MYSQL_PORT: String(port),
       SECRETS_DIR: secrets,
       // collect-metrics is on the image's PATH (/usr/local/bin).
       PATH: `${path.join(SRCS, 'mysql')}:${IMAGE_PATH}`,
       TMPDIR: tmp,
     },
+  });
+  return {
+    dir, host: '127.0.0.1', port, database: env.MYSQL_DATABASE, user: env.MYSQL_USER, password, rootPassword, metricsPassword,
+    metricsClientConfig, datadir,
+    metricsUrl: `http://${metricsListen}${METRICS_PATH}`,
+    socket: path.join(runDir, 'mysqld.sock'),
+    env,
   };
 }
 
