@@ -1,27 +1,12 @@
 /**
- * Where each service is reached, decided once (S4, S12): the Service type of every service, and
- * every public URL on the load-balancer address. The constructs, `./setup.sh`'s summary and
+ * Where each service is reached, decided once (S4, S12): what a Service type means, and every
+ * public URL on the load-balancer address. The constructs, `./setup.sh`'s summary and
  * `./setup.sh check` all read them from here, so a moved port moves everywhere at once.
  */
-import { LoadBalancerMode, ServiceName, StackConfig } from './config';
+import { LoadBalancerMode, StackConfig } from './config';
 
 /** How a service's ports are reachable (S4, S12). */
 export type ServiceType = 'LoadBalancer' | 'ClusterIP';
-
-/**
- * Each service's Service type: public on the shared address, inside the cluster only (the
- * databases), or `none` (telegraf serves nobody).
- */
-export const SERVICE_TYPES: Readonly<Record<ServiceName, ServiceType | 'none'>> = {
-  nginx: 'LoadBalancer',
-  wordpress: 'LoadBalancer',
-  mysql: 'ClusterIP',
-  phpmyadmin: 'LoadBalancer',
-  ftps: 'LoadBalancer',
-  grafana: 'LoadBalancer',
-  influxdb: 'ClusterIP',
-  telegraf: 'none',
-};
 
 /** What a service construct is told about its Service: the type, and for LoadBalancer the shared address. */
 export type Exposure =
@@ -29,8 +14,11 @@ export type Exposure =
   | { readonly type: 'ClusterIP' }
   | { readonly type: 'none' };
 
-export function serviceExposure(config: StackConfig, name: ServiceName): Exposure {
-  const type = SERVICE_TYPES[name];
+/**
+ * A Service of `type`: public on the shared address, inside the cluster only (the databases), or
+ * `none` (telegraf serves nobody).
+ */
+export function serviceExposure(config: StackConfig, type: ServiceType | 'none'): Exposure {
   return type === 'LoadBalancer' ? { type, ...config.loadBalancer } : { type };
 }
 

@@ -22,8 +22,11 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DaemonSetService, ResourceSpec, ServiceName, StackConfig, StatefulService } from './config';
-import { Exposure, serviceExposure } from './endpoints';
+import { DaemonSetService, ResourceSpec, SERVICE_NAMES, ServiceName, StackConfig, StatefulService } from './config';
+import { Exposure, serviceExposure, ServiceType } from './endpoints';
+import { PanelSpec, PodMetrics } from './monitoring/dashboards';
+import { METRICS_PORT, PodMetric, scrapeAnnotations } from './monitoring/pod-metrics';
+import type { ConnectCommand, DatabaseMarker } from './probes/cluster';
 import { SecretSpec, secretMountPath, StackSecrets } from './secrets';
 
 /** The name shared by every object of the stack (the `app.kubernetes.io/instance` and `part-of` label). */
@@ -110,6 +113,43 @@ interface CommonProps {
    * service, whose token is mounted. @default false: no account, and no token is mounted
    */
   readonly apiAccess?: boolean;
+  /**
+   * The services this one opens connections to, each on its Service's port (B8). A service with
+   * `clientsOnly` admits these clients alone. @default []
+   */
+  readonly connectsTo?: readonly StackService[];
+  /**
+   * Admit to the ports only the services that name this one in `connectsTo` (the chart's
+   * NetworkPolicy `<name>-allow-clients`, B8). @default false: every source, as without a policy
+   */
+  readonly clientsOnly?: boolean;
+  /** The metrics the pods serve themselves on METRICS_PORT, and who may read them there (B10). @default none */
+  readonly podMetrics?: ServedPodMetrics;
+  /** Panels of the service's own work that are not its pods' metrics (telegraf's own). @default none */
+  readonly panels?: (namespace: string) => PanelSpec[];
+  /** What `./setup.sh check` does to this service and with it (B6). */
+  readonly checks: ServiceChecks;
+}
+
+/** A service's pods serve `families` on METRICS_PORT to the pods of `scrapedBy` alone (B10, lib/monitoring/pod-metrics.ts). */
+export interface ServedPodMetrics {
+  /** The metrics of each program in the pod, with their panels; a pod with two serves both from its one endpoint. */
+  readonly families: readonly PodMetrics[];
+  /** The service whose pods read them, on the pod's own address (no Service carries the port, S4). */
+  readonly scrapedBy: ServiceName;
+}
+
+/** The live checks' hooks (lib/setup/check.ts). */
+export interface ServiceChecks {
+  /**
+   * The process `pkill` stops in the container for S11, as an evaluator does. For a container
+   * running two daemons it is the one the HTTP probes would not notice.
+   */
+  readonly processToKill: string;
+  /** How S10 writes a marker into the service's data and reads it back. @default no S10 check */
+  readonly dataSurvives?: DatabaseMarker;
+  /** How this service's container opens a connection, with what its image has, for the B8 check. @default none */
+  readonly connect?: ConnectCommand;
 }
 
 /**
@@ -157,10 +197,23 @@ export function serviceImage(config: StackConfig, name: ServiceName): ServiceIma
   return { name: `${config.images.registry}${name}:${tag}`, tag, pullPolicy };
 }
 
-/** What the configuration decides for every service alike: its image, resources and Service. */
-export function configuredService<N extends ServiceName>(config: StackConfig, name: N):
+/**
+ * What the configuration decides for every service alike: its image, resources and Service, of
+ * type `type` (public on the shared address, inside the cluster only, or none at all).
+ */
+export function configuredService<N extends ServiceName>(config: StackConfig, name: N, type: ServiceType | 'none'):
   { readonly name: N; readonly image: ServiceImage; readonly resources: ResourceSpec; readonly exposure: Exposure } {
-  return { name, image: serviceImage(config, name), resources: config.resources[name], exposure: serviceExposure(config, name) };
+  return { name, image: serviceImage(config, name), resources: config.resources[name], exposure: serviceExposure(config, type) };
+}
+
+/** `services` in the order of SERVICE_NAMES (the order they are described in), not the order they were made in. */
+export function inServiceOrder<T extends { readonly name: ServiceName }>(services: readonly T[]): T[] {
+  return [...services].sort((a, b) => SERVICE_NAMES.indexOf(a.name) - SERVICE_NAMES.indexOf(b.name));
+}
+
+/** The services among `services` that connect to `target`. */
+export function clientsOf(target: StackService, services: readonly StackService[]): StackService[] {
+  return inServiceOrder(services.filter((service) => service.connectsTo.includes(target)));
 }
 
 /** A stateful service's volume, sized and classed by the configuration. */
@@ -181,13 +234,28 @@ export class StackService extends Construct {
   readonly serviceAccount?: kplus.ServiceAccount;
   /** The ports, as given. */
   readonly ports: readonly ContainerPort[];
-  private readonly clients: StackService[] = [];
+  /** How the ports are reachable. */
+  readonly exposure: Exposure;
+  /** The services this one connects to. */
+  readonly connectsTo: readonly StackService[];
+  /** Whether only the services that connect to this one are admitted to its ports. */
+  readonly clientsOnly: boolean;
+  /** What its pods serve on METRICS_PORT, if anything. */
+  readonly podMetrics?: ServedPodMetrics;
+  readonly checks: ServiceChecks;
+  private readonly panels?: (namespace: string) => PanelSpec[];
 
   constructor(scope: Construct, id: string, props: StackServiceProps) {
     super(scope, id);
     const { name } = props;
     this.name = name;
     this.ports = props.ports;
+    this.exposure = props.exposure;
+    this.connectsTo = props.connectsTo ?? [];
+    this.clientsOnly = props.clientsOnly ?? false;
+    this.podMetrics = props.podMetrics;
+    this.checks = props.checks;
+    this.panels = props.panels;
     const labels = serviceLabels(name, props.component, props.image.tag);
     this.labels = labels;
     const metadata = { name, labels };
@@ -238,8 +306,11 @@ export class StackService extends Construct {
       image: props.image.name,
       imagePullPolicy: props.image.pullPolicy,
       ports: props.ports.map((port) => ({ name: port.name, number: port.containerPort })),
-      envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([key, value]) =>
-        [key, value instanceof kplus.EnvValue ? value : kplus.EnvValue.fromValue(String(value))])),
+      envVariables: Object.fromEntries(Object.entries<string | number | kplus.EnvValue>({
+        ...props.env,
+        // serve-metrics listens there (srcs/common/serve-metrics).
+        ...(props.podMetrics === undefined ? {} : { METRICS_LISTEN: METRICS_PORT }),
+      }).map(([key, value]) => [key, value instanceof kplus.EnvValue ? value : kplus.EnvValue.fromValue(String(value))])),
       resources: {
         cpu: { request: kplus.Cpu.millis(resources.cpuRequestMillis), limit: kplus.Cpu.millis(resources.cpuLimitMillis) },
         memory: { request: Size.mebibytes(resources.memoryRequestMebibytes), limit: Size.mebibytes(resources.memoryLimitMebibytes) },
@@ -293,6 +364,7 @@ export class StackService extends Construct {
       for (const [key, value] of Object.entries(selectorLabels(name))) this.service.selectLabel(key, value);
       if (exposure.type === 'LoadBalancer') shareLoadBalancerAddress(this.service, exposure);
     }
+    if (props.podMetrics !== undefined) this.servePodMetrics(props.podMetrics);
   }
 
   /** The in-cluster host name of this service: its Service's. */
@@ -317,17 +389,42 @@ export class StackService extends Construct {
     return `${scheme}://${this.address}`;
   }
 
-  /**
-   * Declares that `client` connects to this service (B8). Once a service has declared clients,
-   * the chart admits to its ports those clients only (`StackChart`'s NetworkPolicies).
-   */
-  allowFrom(client: StackService): void {
-    if (!this.clients.includes(client)) this.clients.push(client);
+  /** Every metric the pods serve on METRICS_PORT, family by family, in declaration order. */
+  get servedMetrics(): readonly PodMetric[] {
+    return (this.podMetrics?.families ?? []).flatMap((family) => Object.values(family.metrics));
   }
 
-  /** The clients declared with `allowFrom`. */
-  get allowedClients(): readonly StackService[] {
-    return this.clients;
+  /** The panels of this service's own work, after its container's (none for a service without metrics of its own). */
+  ownPanels(namespace: string): readonly PanelSpec[] {
+    return [...familyPanels(this.name, this.podMetrics?.families ?? [], namespace), ...(this.panels?.(namespace) ?? [])];
+  }
+
+  /**
+   * The pods serve their own metrics on METRICS_PORT for the scraper of their node (B10,
+   * lib/monitoring/pod-metrics.ts): they are annotated for `inputs.prometheus`, and a
+   * NetworkPolicy admits the scraper alone to that port. No Service carries the port (S4).
+   * NetworkPolicies add up: a `clientsOnly` service keeps the chart's policy for its own ports;
+   * any other service's own ports are opened to every source here, as they were before a policy
+   * selected its pods.
+   */
+  private servePodMetrics(served: ServedPodMetrics): void {
+    for (const [key, value] of Object.entries(scrapeAnnotations())) this.workload.podMetadata.addAnnotation(key, value);
+    const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+    const ownPorts: k8s.NetworkPolicyIngressRule[] = this.clientsOnly
+      ? []
+      // No `from`: every source, as without a policy.
+      : [{ ports: this.ports.map((port) => tcp(port.containerPort)) }];
+    new k8s.KubeNetworkPolicy(this, 'MetricsPolicy', {
+      metadata: { name: `${this.name}-metrics-from-${served.scrapedBy}`, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels(this.name) },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: [{ podSelector: { matchLabels: selectorLabels(served.scrapedBy) } }], ports: [tcp(METRICS_PORT)] },
+          ...ownPorts,
+        ],
+      },
+    });
   }
 
   private mountSecret(secret: SecretSpec, optional: boolean, mode: number): void {
@@ -362,6 +459,11 @@ function shareLoadBalancerAddress(service: kplus.Service, { address, mode }: { r
     ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/loadBalancerIp', address));
   }
   ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', 'Cluster'));
+}
+
+/** The panels of the metrics families `service`'s pods serve, family by family. */
+export function familyPanels(service: string, families: readonly PodMetrics[], namespace: string): PanelSpec[] {
+  return families.flatMap((family) => family.panels(service, namespace));
 }
 
 function toProbe(check: HealthCheck, options: { periodSeconds: Duration; failureThreshold: number }): kplus.Probe {

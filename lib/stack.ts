@@ -7,18 +7,17 @@ import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from '../imports/metallb.io';
-import { SERVICE_NAMES, StackConfig } from './config';
-import { Ftps } from './ftps';
-import { Grafana } from './grafana';
-import { InfluxDb } from './influxdb';
-import { MySql } from './mysql';
-import { POD_METRICS } from './monitoring/pod-metrics';
-import { Nginx } from './nginx';
-import { PhpMyAdmin } from './phpmyadmin';
+import { StackConfig } from './config';
 import { stackSecrets } from './secrets';
-import { scrapeOnItsNode, Telegraf } from './telegraf';
-import { selectorLabels, STACK_NAME, StackService } from './stack-service';
-import { WordPress } from './wordpress';
+import { Ftps } from './services/ftps';
+import { Grafana } from './services/grafana';
+import { InfluxDb } from './services/influxdb';
+import { MySql } from './services/mysql';
+import { Nginx } from './services/nginx';
+import { PhpMyAdmin } from './services/phpmyadmin';
+import { Telegraf } from './services/telegraf';
+import { WordPress } from './services/wordpress';
+import { clientsOf, inServiceOrder, selectorLabels, STACK_NAME, StackService } from './stack-service';
 
 /** The namespace MetalLB's release manifest installs into. */
 export const METALLB_NAMESPACE = 'metallb-system';
@@ -66,6 +65,7 @@ export class MetalLbChart extends Chart {
 
 /** Every workload, Service, volume and policy of the stack. */
 export class StackChart extends Chart {
+  /** The stack's services, in the order of SERVICE_NAMES: the one model `check` and `docs` read. */
   readonly services: readonly StackService[];
 
   constructor(scope: Construct, id: string, props: StackChartProps) {
@@ -82,23 +82,20 @@ export class StackChart extends Chart {
     const telegraf = new Telegraf(this, 'Telegraf', { config, secrets, influxdb });
     const monitored = [nginx, wordpress, mysql, phpMyAdmin, ftps, influxdb, telegraf];
     const grafana = new Grafana(this, 'Grafana', { config, secrets, influxdb, monitored });
-    this.services = [...monitored, grafana];
-
-    for (const service of this.services) {
-      if (service.allowedClients.length > 0) allowOnlyDeclaredClients(this, service);
-      if (POD_METRICS[service.name] !== undefined) scrapeOnItsNode(service, telegraf);
+    const built = [...monitored, grafana];
+    for (const service of built) {
+      if (service.clientsOnly) allowOnlyClients(this, service, clientsOf(service, built));
     }
+    this.services = inServiceOrder(built);
   }
 }
 
 /**
- * B8: `target` accepts connections on its ports from the clients it declared with `allowFrom` only;
- * every other pod, in this namespace or another, is refused. The rules follow SERVICE_NAMES, not the
- * order the constructs were made in.
+ * B8: `target` accepts connections on its ports from `clients` only; every other pod, in this
+ * namespace or another, is refused.
  */
-function allowOnlyDeclaredClients(scope: Construct, target: StackService): void {
+function allowOnlyClients(scope: Construct, target: StackService, clients: readonly StackService[]): void {
   const select = (service: StackService) => kplus.Pods.select(scope, `${target.name}-from-${service.name}`, { labels: selectorLabels(service.name) });
-  const clients = [...target.allowedClients].sort((a, b) => SERVICE_NAMES.indexOf(a.name) - SERVICE_NAMES.indexOf(b.name));
   new kplus.NetworkPolicy(scope, `${target.name}-policy`, {
     metadata: { name: `${target.name}-allow-clients` },
     selector: kplus.Pods.select(scope, `${target.name}-pods`, { labels: selectorLabels(target.name) }),

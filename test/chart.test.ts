@@ -1,7 +1,7 @@
 import { SERVICE_NAMES } from '../lib/config';
-import { POD_METRICS } from '../lib/monitoring/pod-metrics';
 import { stackSecrets } from '../lib/secrets';
 import { containersOf, Manifest, matches, named, ofKind, synth, workloads } from './support/manifests';
+import { servedMetrics } from './support/model';
 
 const stack = synth();
 const objects = stack.charts['ft-services'];
@@ -429,7 +429,7 @@ describe('B7 portability', () => {
 });
 
 describe('B10 pods that serve their own figures', () => {
-  const fenced = Object.keys(POD_METRICS);
+  const fenced = [...servedMetrics().keys()];
   const policy = (name: string) => named(objects, 'NetworkPolicy', `${name}-metrics-from-telegraf`);
   /** Services whose own ports already admit only their declared clients (B8). */
   const clientFenced = (name: string) => objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `${name}-allow-clients`);

@@ -5,11 +5,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { CLIENT_CONNECT, stackChecks } from '../lib/setup/check';
+import { clientConnect, stackChecks } from '../lib/setup/check';
 import { resolveStackConfig, ServiceName, StackConfigOverrides } from '../lib/config';
-import { POD_METRICS, podMetrics } from '../lib/monitoring/pod-metrics';
 import { EXCLUDE_FROM_LOAD_BALANCERS, probeAddressAnnounced } from '../lib/probes/cluster';
 import { scriptedKubectl } from './support/fake-cluster';
+import { servedMetrics, stackServices } from './support/model';
 
 const PUBLIC = ['nginx', 'wordpress', 'phpmyadmin', 'ftps', 'grafana'];
 const list = (items: unknown[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
@@ -211,6 +211,7 @@ describe('B8 the NetworkPolicies are enforced, proven live', () => {
   });
 
   test('B8 each client opens its database with a tool its image has: php in WordPress and phpMyAdmin, busybox wget in Grafana and telegraf', () => {
+    const CLIENT_CONNECT = clientConnect(stackServices());
     expect(CLIENT_CONNECT.wordpress('mysql', 3306)).toEqual(['php', '-r', 'exit(@fsockopen("mysql", 3306, $errno, $error, 5) ? 0 : 1);']);
     expect(CLIENT_CONNECT.grafana('influxdb', 8086)).toEqual(['timeout', '10', 'wget', '-q', '-O', '/dev/null', 'http://influxdb:8086/ping']);
     const dockerfile = (service: string) => fs.readFileSync(path.join(__dirname, '..', 'srcs', service, 'Dockerfile'), 'utf8');
@@ -221,7 +222,8 @@ describe('B8 the NetworkPolicies are enforced, proven live', () => {
 
 describe('B10 every pod serves its own figures to telegraf and to no other pod, proven live', () => {
   const config = resolveStackConfig();
-  const served = Object.keys(POD_METRICS);
+  const metrics = servedMetrics();
+  const served = [...metrics.keys()] as string[];
   /** Each service with figures runs one pod at 10.244.0.<index + 10>. */
   const ipOf = (service: string) => `10.244.0.${served.indexOf(service) + 10}`;
 
@@ -237,7 +239,7 @@ describe('B10 every pod serves its own figures to telegraf and to no other pod, 
       [/^-n ft-services get pods -l app\.kubernetes\.io\/name=telegraf --field-selector=status\.phase=Running -o jsonpath=\{\.items\[0\]\.metadata\.name\}$/, 'telegraf-x7k2q\n'],
       [/^-n ft-services exec telegraf-x7k2q -- timeout 10 wget -q -O - http:\/\/10\.244\.0\.(\d+):9117\/cgi-bin\/metrics$/, (line) => {
         const service = served[Number(/10\.244\.0\.(\d+):/.exec(line)![1]) - 10];
-        return service === broken ? '# nothing here\n' : podMetrics(service as ServiceName).map((m) => `# TYPE ${m.name} ${m.type}\n${m.name} 3\n`).join('');
+        return service === broken ? '# nothing here\n' : metrics.get(service as ServiceName)!.map((m) => `# TYPE ${m.name} ${m.type}\n${m.name} 3\n`).join('');
       }],
     ]);
   }
@@ -268,6 +270,6 @@ describe('B10 every pod serves its own figures to telegraf and to no other pod, 
     const { kubectl } = cluster(true, victim);
     const result = await b10(kubectl)[0].run();
     expect(result.ok).toBe(false);
-    expect(result.detail).toBe(`${victim}'s figures at ${ipOf(victim)}:9117/cgi-bin/metrics have no ${podMetrics(victim as ServiceName)[0].name}`);
+    expect(result.detail).toBe(`${victim}'s figures at ${ipOf(victim)}:9117/cgi-bin/metrics have no ${metrics.get(victim as ServiceName)![0].name}`);
   });
 });

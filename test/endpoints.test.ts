@@ -3,9 +3,10 @@
  * the summary and the checks each use of it.
  */
 import { DAEMONSET_SERVICES, resolveStackConfig, SERVICE_NAMES } from '../lib/config';
-import { publicEndpoints, SERVICE_TYPES } from '../lib/endpoints';
+import { publicEndpoints } from '../lib/endpoints';
 import { summary } from '../lib/setup/report';
 import { containersOf, Manifest, named, ofKind, synth, workloads } from './support/manifests';
+import { stackServices } from './support/model';
 
 const envOf = (objects: Manifest[], kind: string, name: string) =>
   Object.fromEntries(containersOf(named(objects, kind, name))[0].env.map((e: Manifest) => [e.name, e.value]));
@@ -51,9 +52,10 @@ describe('S3 the summary', () => {
 describe('S4 S11 S12 what the checks expect is what the chart makes', () => {
   const objects = synth().charts['ft-services'];
 
-  test('S4 S12 every service has the Service type SERVICE_TYPES gives it, and telegraf none', () => {
+  test('S4 S12 every service has the Service type its module gives it, and telegraf none', () => {
     const types = Object.fromEntries(ofKind(objects, 'Service').map((s) => [s.metadata.name, s.spec.type]));
-    expect(Object.fromEntries(SERVICE_NAMES.map((name) => [name, types[name] ?? 'none']))).toEqual(SERVICE_TYPES);
+    expect(Object.fromEntries(SERVICE_NAMES.map((name) => [name, types[name] ?? 'none'])))
+      .toEqual(Object.fromEntries(stackServices().map((service) => [service.name, service.exposure.type])));
   });
 
   test('K7 S11 the DaemonSets are exactly DAEMONSET_SERVICES, every other service a Deployment', () => {

@@ -6,19 +6,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { SERVICE_NAMES, ServiceName } from '../lib/config';
+import { SERVICE_NAMES } from '../lib/config';
 import {
   DASHBOARD_SCHEMA_VERSION, dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning, INFLUXDB_DATASOURCE_UID,
 } from '../lib/monitoring/dashboards';
-import { POD_METRICS, podMetrics } from '../lib/monitoring/pod-metrics';
-import { producedSeries, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig, telegrafDocument } from '../lib/telegraf-config';
+import { servedMetrics, stackServices, telegrafOptions } from './support/model';
+import { producedSeries, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig, telegrafDocument } from '../lib/monitoring/telegraf-config';
 import { panelQueries, queryReferences } from './support/influxql';
 
 const namespace = 'ft-services';
-const files = dashboardFiles({ namespace });
+const files = dashboardFiles({ namespace, services: stackServices() });
 const dashboards = Object.fromEntries(Object.entries(files).map(([file, json]) => [file, JSON.parse(json)]));
-const produced = producedSeries({ namespace });
-const config = telegrafConfig({ namespace });
+const produced = producedSeries(telegrafOptions(namespace));
+const config = telegrafConfig(telegrafOptions(namespace));
 
 /** The key lines of the first `[header]` / `[[header]]` table in a rendered telegraf.conf. */
 function section(toml: string, header: string): string {
@@ -35,11 +35,11 @@ describe('S9 B3 one dashboard per service', () => {
     for (const service of SERVICE_NAMES) {
       expect(dashboards[`ft-${service}.json`]).toMatchObject({ uid: `ft-${service}`, title: `ft_services / ${service}` });
     }
-    expect(dashboardFiles({ namespace })).toEqual(files);
+    expect(dashboardFiles({ namespace, services: stackServices() })).toEqual(files);
   });
 
   test('B3 a service list with one more service yields one more dashboard, for that service', () => {
-    const more = dashboardFiles({ namespace, services: [...SERVICE_NAMES, 'redis'] });
+    const more = dashboardFiles({ namespace, services: [...stackServices(), { name: 'redis', ownPanels: () => [] }] });
     expect(Object.keys(more)).toHaveLength(SERVICE_NAMES.length + 1);
     expect(JSON.parse(more['ft-redis.json'])).toMatchObject({ uid: 'ft-redis', title: 'ft_services / redis' });
     for (const { query } of panelQueries(more['ft-redis.json'])) expect(query).toContain('/^redis-/');
@@ -75,9 +75,9 @@ describe('S9 B3 one dashboard per service', () => {
     expect(titles('telegraf')).toEqual(expect.arrayContaining(['Metrics pipeline', 'Gather errors']));
   });
 
-  test.each(Object.keys(POD_METRICS) as ServiceName[])('B10 B3 every figure the %s pods serve is drawn by a panel of its dashboard', (service) => {
+  test.each([...servedMetrics().keys()])('B10 B3 every figure the %s pods serve is drawn by a panel of its dashboard', (service) => {
     const drawn = new Set(panelQueries(files[`ft-${service}.json`]).flatMap((q) => queryReferences(q.query).fields));
-    expect(podMetrics(service).map((metric) => metric.name).filter((name) => !drawn.has(name))).toEqual([]);
+    expect(servedMetrics().get(service)!.map((metric) => metric.name).filter((name) => !drawn.has(name))).toEqual([]);
   });
 
   test.each(['nginx', 'wordpress', 'phpmyadmin'])('S9 B10 the %s dashboard shows nginx\'s requests per second and its active, reading, writing and waiting connections', (service) => {
@@ -128,7 +128,7 @@ describe('K7 the telegraf DaemonSet config', () => {
   test('S9 only this stack\'s namespace is collected and written', () => {
     expect(config).toContain(`[inputs.kubernetes.tagpass]\n  namespace = ["${namespace}"]`);
     expect(section(config, '[[inputs.kube_inventory]]')).toContain(`namespace = "${namespace}"`);
-    const other = telegrafConfig({ namespace: 'elsewhere' });
+    const other = telegrafConfig(telegrafOptions('elsewhere'));
     expect(other).toContain('namespace = ["elsewhere"]');
     expect(other).not.toContain(namespace);
     const outputNamepass = /namepass = \[([^\]]*)\]/.exec(section(config, '[[outputs.influxdb]]'));
@@ -145,7 +145,7 @@ describe('K7 the telegraf DaemonSet config', () => {
   });
 
   test('K7 CI builds telegraf with exactly the plugins the config uses (.ci/telegraf-plugins, telegraf docs/CUSTOMIZATION.md)', () => {
-    const document = telegrafDocument({ namespace });
+    const document = telegrafDocument(telegrafOptions(namespace));
     const used = ['inputs', 'outputs'].flatMap((kind) => Object.keys(document[kind] as object).map((plugin) => `${kind}.${plugin}`));
     const built = fs.readFileSync(path.join(__dirname, '..', '.ci', 'telegraf-plugins'), 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
     expect(built.sort()).toEqual(used.sort());

@@ -7,8 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildApp } from '../lib/app';
-import { DEFAULT_CONFIG, resolveStackConfig, SERVICE_NAMES } from '../lib/config';
-import { containerPanels, ownPanels } from '../lib/monitoring/dashboards';
+import { DEFAULT_CONFIG, resolveStackConfig } from '../lib/config';
+import { containerPanels } from '../lib/monitoring/dashboards';
+import { stackServices } from './support/model';
 import { METRICS_PORT } from '../lib/monitoring/pod-metrics';
 import { secretChecksumAnnotation } from '../lib/secret-checksums';
 import { stackSecrets } from '../lib/secrets';
@@ -82,8 +83,8 @@ describe('B3 B13 what each dashboard shows', () => {
   const table = dashboardsTable(config);
 
   test('B3 B13 every panel of every dashboard is listed with its description, the container panels once', () => {
-    for (const service of SERVICE_NAMES) {
-      for (const panel of ownPanels(service, config.namespace)) expect(table).toContain(` | ${panel.title} | ${panel.description} |`);
+    for (const service of stackServices(config)) {
+      for (const panel of service.ownPanels(config.namespace)) expect(table).toContain(` | ${panel.title} | ${panel.description} |`);
     }
     for (const panel of containerPanels('nginx', config.namespace)) {
       expect(table.split('\n')[0]).toContain(panel.title);

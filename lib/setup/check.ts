@@ -3,12 +3,13 @@
  * the host tests run against loopback servers (B5). Only the endpoints and credentials differ.
  */
 import { App } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { buildApp } from '../app';
-import { DAEMONSET_SERVICES, SERVICE_NAMES, ServiceName, StackConfig } from '../config';
-import { publicEndpoints, SERVICE_TYPES, ServiceType } from '../endpoints';
+import { StackConfig } from '../config';
+import { publicEndpoints, ServiceType } from '../endpoints';
 import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from '../monitoring/dashboards';
-import { METRICS_PATH, METRICS_PORT, POD_METRICS, podMetrics } from '../monitoring/pod-metrics';
-import { METRICS, SERIES_TAGS } from '../telegraf-config';
+import { METRICS_PATH, METRICS_PORT } from '../monitoring/pod-metrics';
+import { METRICS, SERIES_TAGS } from '../monitoring/telegraf-config';
 import { AllowedClients, ConnectCommand, Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeNetworkPoliciesEnforced, probePodFiguresFenced, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
 import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from '../probes/ftps';
 import { probeGrafanaDashboards, probeGrafanaQuery } from '../probes/grafana';
@@ -18,6 +19,7 @@ import { ProbeResult } from '../probes/probe';
 import { sshLogin, sshLoginRefused } from '../probes/ssh';
 import { probeWordpressHome, probeWordpressUser } from '../probes/wordpress';
 import { SecretSpec, stackSecrets } from '../secrets';
+import { clientsOf, StackService } from '../stack-service';
 
 export interface CheckEnvironment {
   readonly config: StackConfig;
@@ -34,60 +36,26 @@ export interface Check {
   readonly run: () => Promise<ProbeResult>;
 }
 
-/**
- * The process `pkill` stops in each container for S11, as an evaluator does. For the containers
- * running two daemons it is the one the HTTP probes would not notice.
- */
-export const PROCESS_TO_KILL: Readonly<Record<ServiceName, string>> = {
-  nginx: 'sshd', wordpress: 'nginx', phpmyadmin: 'nginx', mysql: 'mariadbd',
-  ftps: 'vsftpd', grafana: 'grafana', influxdb: 'influxd', telegraf: 'telegraf',
-};
-
-/** The Service types the constructs are given, by name: the expectation of S4/S12. */
-function serviceTypes(): Record<string, ServiceType> {
-  return Object.fromEntries(Object.entries(SERVICE_TYPES).filter((entry): entry is [string, ServiceType] => entry[1] !== 'none'));
+/** The Service types the constructs were given, by name: the expectation of S4/S12. */
+function serviceTypes(services: readonly StackService[]): Record<string, ServiceType> {
+  return Object.fromEntries(services.flatMap(({ name, exposure }) => (exposure.type === 'none' ? [] : [[name, exposure.type]])));
 }
 
-interface PolicyRule { readonly from?: ReadonlyArray<{ podSelector: { matchLabels: Record<string, string> } }>; readonly ports: ReadonlyArray<{ port: number }> }
-
-/**
- * Who may open which Service, from the chart's own NetworkPolicies (B8): the policies whose rules
- * all name their clients and cover the Service's port. A policy with a rule open to every source (a
- * public port beside the fenced metrics port) admits everyone to that service; the metrics policy
- * of a client-fenced service covers only the metrics port, which the B10 check tests.
- */
-function allowedClients(config: StackConfig): AllowedClients[] {
-  const objects = buildApp(new App(), config).stack.toJson();
-  const name = (selector: { matchLabels: Record<string, string> }) => selector.matchLabels['app.kubernetes.io/name'];
-  return objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((policy) => {
-    const service = name(policy.spec.podSelector);
-    const rules: PolicyRule[] = policy.spec.ingress;
-    const servicePort: { port: number; targetPort?: number } | undefined = objects.find((o) => o.kind === 'Service' && o.metadata.name === service)?.spec.ports[0];
-    const port = servicePort?.port;
-    // A policy names the pod's port, which the Service's targetPort is.
-    const clientsOnly = rules.every((rule) => rule.from !== undefined && rule.ports.some((p) => p.port === (servicePort?.targetPort ?? port)));
-    return clientsOnly && port !== undefined ? [{ service, port, clients: rules.flatMap((rule) => rule.from!.map((peer) => name(peer.podSelector))) }] : [];
-  });
+/** Who may open which Service (B8): each `clientsOnly` service, on the port its clients dial, and those clients. */
+function allowedClients(services: readonly StackService[]): AllowedClients[] {
+  return services.filter((service) => service.clientsOnly)
+    .map((service) => ({ service: service.name, port: service.port, clients: clientsOf(service, services).map((client) => client.name) }));
 }
 
-/** For each service that serves its own figures, the first metric its collector prints (B10). */
-function figureToFind(): Record<string, string> {
-  return Object.fromEntries(Object.keys(POD_METRICS).map((service) => [service, podMetrics(service as ServiceName)[0].name]));
+/** For each service whose pods serve their own metrics, the first metric its collector prints (B10). */
+function metricToFind(services: readonly StackService[]): Record<string, string> {
+  return Object.fromEntries(services.filter((service) => service.servedMetrics.length > 0).map((service) => [service.name, service.servedMetrics[0].name]));
 }
 
-/**
- * How each declared client opens a connection, with what its image has: PHP's CLI (`/usr/bin/php`
- * from php83, Alpine 3.22's default PHP) in WordPress and phpMyAdmin; busybox's wget and timeout
- * applets in Grafana and telegraf, on InfluxDB's unauthenticated /ping (aports
- * main/busybox/busyboxconfig sets CONFIG_WGET and CONFIG_TIMEOUT; the version read here was busybox
- * 1.29's, so the live check is what proves 3.22's). busybox timeout, not `wget -T`: Debian's busybox
- * 1.35 crashes with -T (test/services/netpol-commands.test.ts runs these commands).
- */
-const phpConnect = (host: string, port: number) => ['php', '-r', `exit(@fsockopen("${host}", ${port}, $errno, $error, 5) ? 0 : 1);`];
-const wgetPing = (host: string, port: number) => ['timeout', '10', 'wget', '-q', '-O', '/dev/null', `http://${host}:${port}/ping`];
-export const CLIENT_CONNECT: Readonly<Record<string, ConnectCommand>> = {
-  wordpress: phpConnect, phpmyadmin: phpConnect, grafana: wgetPing, telegraf: wgetPing,
-};
+/** How each service that is a client opens a connection, with what its image has (B8). */
+export function clientConnect(services: readonly StackService[]): Record<string, ConnectCommand> {
+  return Object.fromEntries(services.flatMap(({ name, checks }) => (checks.connect === undefined ? [] : [[name, checks.connect]])));
+}
 
 /** Every check, in the order a person would read them; the disruptive ones (S10, S11) last. */
 export function stackChecks(env: CheckEnvironment): Check[] {
@@ -102,13 +70,13 @@ export function stackChecks(env: CheckEnvironment): Check[] {
   const ftps = { host: ip, port: endpoints.ftps.port };
   const grafana = { ...trust, url: endpoints.grafana.url, user: config.grafana.adminUser, password: env.secret(secrets.grafanaAdmin) };
   const check = (requirement: string, run: () => Promise<ProbeResult>): Check => ({ requirement, run });
-  const types = serviceTypes();
+  // The one model of the stack: the constructs the chart is made of.
+  const { services } = buildApp(new App(), config).stack;
+  const types = serviceTypes(services);
   const database = { user: config.mysql.user, password: () => env.secret(secrets.mysqlWordPress) };
-  const influxAdmin = (statement: string, db = ''): string[] => ['sh', '-c',
-    `influx -username "$INFLUXDB_ADMIN_USER" -password "$(cat /run/secrets/${secrets.influxdbAdmin.name}/password)" ${db ? `-database ${db} ` : ''}-execute '${statement}'`];
 
   return [
-    check('S2', () => probeImagesNamedAfterServices(kubectl, namespace, SERVICE_NAMES)),
+    check('S2', () => probeImagesNamedAfterServices(kubectl, namespace, services.map((service) => service.name))),
     check('S4', () => probeServiceAddresses(kubectl, namespace, ip, types)),
     // Only MetalLB's speakers record announcements; a cloud's load balancer shows none.
     ...(config.loadBalancer.mode === 'metallb'
@@ -129,24 +97,17 @@ export function stackChecks(env: CheckEnvironment): Check[] {
     check('S8', () => probeFtpsTransfer(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPlainLoginRefused(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPassiveAddress(ftps, config.ftps.user, env.secret(secrets.ftpsUser), ip, config.ftps.passivePorts.min, config.ftps.passivePorts.max)),
-    check('B8', () => probeNetworkPoliciesEnforced(kubectl, namespace, allowedClients(config), CLIENT_CONNECT)),
-    check('B10', () => probePodFiguresFenced(kubectl, namespace, figureToFind(), METRICS_PORT, METRICS_PATH)),
-    check('S9', () => probeGrafanaDashboards(grafana, Object.fromEntries(SERVICE_NAMES.map((service) => [dashboardUid(service), dashboardTitle(service)])))),
-    ...SERVICE_NAMES.map((service) => check('S9', () => probeGrafanaQuery(grafana, INFLUXDB_DATASOURCE_UID, config.influxdb.database,
+    check('B8', () => probeNetworkPoliciesEnforced(kubectl, namespace, allowedClients(services), clientConnect(services))),
+    check('B10', () => probePodFiguresFenced(kubectl, namespace, metricToFind(services), METRICS_PORT, METRICS_PATH)),
+    check('S9', () => probeGrafanaDashboards(grafana, Object.fromEntries(services.map(({ name }) => [dashboardUid(name), dashboardTitle(name)])))),
+    ...services.map(({ name: service }) => check('S9', () => probeGrafanaQuery(grafana, INFLUXDB_DATASOURCE_UID, config.influxdb.database,
       `Grafana shows live CPU metrics of ${service}`,
       `SELECT last("${METRICS.container.cpu}") FROM "${METRICS.container.measurement}" WHERE "${SERIES_TAGS.namespace}" = '${namespace}' ` +
       `AND "${SERIES_TAGS.pod}" =~ /^${service}-/ AND time > now() - 5m`))),
-    check('S10', () => probeDataSurvivesPodDeletion(kubectl, namespace, 'mysql', {
-      write: (marker) => ['mariadb', '-e', `CREATE DATABASE IF NOT EXISTS ft_check; CREATE TABLE IF NOT EXISTS ft_check.marks (mark VARCHAR(64)); INSERT INTO ft_check.marks VALUES ('${marker}');`],
-      read: (marker) => ['mariadb', '-N', '-e', `SELECT mark FROM ft_check.marks WHERE mark = '${marker}';`],
-    })),
-    check('S10', () => probeDataSurvivesPodDeletion(kubectl, namespace, 'influxdb', {
-      // The influx CLI runs -execute line by line, and INSERT only as a line of its own.
-      write: (marker) => influxAdmin(`CREATE DATABASE ft_check\nINSERT marks,mark=${marker} value=1`, 'ft_check'),
-      read: () => influxAdmin('SHOW TAG VALUES FROM marks WITH KEY = "mark"', 'ft_check'),
-    })),
-    ...SERVICE_NAMES.map((service) => check('S11', () => probeRestartWhenProcessDies(kubectl, namespace, service, PROCESS_TO_KILL[service],
-      (DAEMONSET_SERVICES as readonly ServiceName[]).includes(service) ? 'daemonset' : 'deployment'))),
+    ...services.flatMap(({ name, checks }) => (checks.dataSurvives === undefined ? []
+      : [check('S10', () => probeDataSurvivesPodDeletion(kubectl, namespace, name, checks.dataSurvives!))])),
+    ...services.map(({ name, checks, workload }) => check('S11', () => probeRestartWhenProcessDies(kubectl, namespace, name, checks.processToKill,
+      workload instanceof kplus.DaemonSet ? 'daemonset' : 'deployment'))),
   ];
 }
 

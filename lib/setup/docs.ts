@@ -1,16 +1,18 @@
 /**
  * The README's generated parts, so they cannot drift from the code (B13): the settings reference,
  * read from lib/config.ts's own definitions (its doc comments and DEFAULT_CONFIG), and a diagram of
- * the stack, read from the synthesized chart (Services, workloads, who connects to whom, and the
- * NetworkPolicies). `npm run docs` rewrites them; a test fails when they are stale.
+ * the stack and the dashboards' panels, read from the chart's constructs (lib/services/). `npm run docs` rewrites them; a test fails when they are stale.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as ts from 'typescript';
 import { buildApp } from '../app';
-import { DEFAULT_CONFIG, resolveStackConfig, SERVICE_NAMES, StackConfig } from '../config';
-import { containerPanels, dashboardTitle, ownPanels } from '../monitoring/dashboards';
+import * as kplus from 'cdk8s-plus-27';
+import { DEFAULT_CONFIG, resolveStackConfig, StackConfig } from '../config';
+import { containerPanels, dashboardTitle } from '../monitoring/dashboards';
+import { METRICS_PORT } from '../monitoring/pod-metrics';
+import { StackService } from '../stack-service';
 
 const CONFIG_SOURCE = path.resolve(__dirname, '..', 'config.ts');
 
@@ -80,12 +82,6 @@ export function settingsTable(docs = settingsDocs()): string {
   ].join('\n');
 }
 
-interface ObjectJson {
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
-  spec?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
 /** Ports in their order, consecutive ones as a range: `21, 30000-30004`. */
 export function portRanges(ports: readonly number[]): string {
   const ranges: Array<[number, number]> = [];
@@ -97,68 +93,50 @@ export function portRanges(ports: readonly number[]): string {
   return ranges.map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`)).join(', ');
 }
 
-/** A Mermaid flowchart of the chart synthesized for `config`. */
+/**
+ * A Mermaid flowchart of the chart made for `config`, read from its constructs: the public ports on
+ * the load-balancer address, the workloads, and every connection once, with the port its client
+ * dials (a Service's port; a pod's own metrics port for the scraper, which no Service carries).
+ */
 export function stackDiagram(config: StackConfig = resolveStackConfig()): string {
-  const charts = buildApp(new App(), config);
-  const objects = charts.stack.toJson() as ObjectJson[];
-  const services = objects.filter((object) => object.kind === 'Service');
-  const workloads = objects.filter((object) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(object.kind));
-  const nameOf = (labels: Record<string, string> | undefined) => labels?.['app.kubernetes.io/name'];
-  const ports = (service: ObjectJson) => (service.spec?.ports as Array<{ port: number; protocol?: string }>);
+  const { stack } = buildApp(new App(), config);
+  const { services } = stack;
+  // In the order the chart made them, which the manifests keep.
+  const made = stack.node.children.filter((child): child is StackService => child instanceof StackService);
   const lines = ['flowchart LR', '  users([users])', `  users --> lb{{"${config.loadBalancer.address} (one ${config.loadBalancer.mode === 'metallb' ? 'MetalLB' : 'load-balancer'} IP)"}}`];
-  for (const service of services.filter((item) => item.spec?.type === 'LoadBalancer')) {
-    lines.push(`  lb -- "${portRanges(ports(service).map((port) => port.port))}" --> ${nameOf(service.spec?.selector)}`);
+  for (const service of made.filter((item) => item.exposure.type === 'LoadBalancer')) {
+    lines.push(`  lb -- "${portRanges(service.ports.map((port) => port.servicePort ?? port.containerPort))}" --> ${service.name}`);
   }
-  for (const workload of workloads) {
-    const name = nameOf(workload.metadata.labels);
-    lines.push(`  ${name}["${name} (${workload.kind})"]`);
-  }
-  // Who connects to whom: a workload's environment naming another Service by its in-cluster name.
-  const internal = new Map(services.map((service) => [service.metadata.name, nameOf(service.spec?.selector)]));
+  for (const service of made) lines.push(`  ${service.name}["${service.name} (${service.workload instanceof kplus.DaemonSet ? 'DaemonSet' : 'Deployment'})"]`);
   const edges = new Set<string>();
-  for (const workload of workloads) {
-    const client = nameOf(workload.metadata.labels);
-    const env = (workload.spec?.template?.spec?.containers ?? []).flatMap((container: { env?: Array<{ value?: string }> }) => container.env ?? []);
-    for (const { value } of env) {
-      const match = /^(?:[a-z]+:\/\/)?([a-z0-9-]+):(\d+)/.exec(value ?? '');
-      if (match !== null && internal.has(match[1]) && internal.get(match[1]) !== client) edges.add(`${client}|${internal.get(match[1])}|${match[2]}`);
-    }
+  for (const client of services) {
+    for (const target of client.connectsTo) edges.add(`${client.name}|${target.name}|${target.port}`);
   }
-  const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
-  const guarded = new Map<string, string>();
-  for (const policy of policies) {
-    const target = nameOf(policy.spec?.podSelector?.matchLabels);
-    // A policy with a rule open to every source (a public port beside a fenced metrics port) does
-    // not make its pods clients-only.
-    const clientsOnly = (policy.spec?.ingress ?? []).every((rule: { from?: unknown[] }) => rule.from !== undefined);
-    if (target !== undefined && clientsOnly) guarded.set(target, policy.metadata.name);
-    for (const rule of policy.spec?.ingress ?? []) {
-      for (const from of rule.from ?? []) {
-        for (const port of rule.ports ?? []) edges.add(`${nameOf(from.podSelector?.matchLabels)}|${target}|${port.port}`);
-      }
-    }
+  for (const service of services) {
+    if (service.podMetrics !== undefined) edges.add(`${service.podMetrics.scrapedBy}|${service.name}|${METRICS_PORT}`);
   }
+  const guarded = new Set<string>(services.filter((service) => service.clientsOnly).map((service) => service.name));
   for (const edge of [...edges].sort()) {
     const [client, target, port] = edge.split('|');
     lines.push(`  ${client} -- "${port}${guarded.has(target) ? ', allowed by NetworkPolicy' : ''}" --> ${target}`);
   }
-  for (const [target, policy] of [...guarded].sort()) {
+  for (const target of [...guarded].sort()) {
     lines.push(`  ${target}:::guarded`);
-    lines.push(`  %% ${target}: only the listed clients may connect (NetworkPolicy ${policy})`);
+    lines.push(`  %% ${target}: only the listed clients may connect (NetworkPolicy ${target}-allow-clients)`);
   }
   lines.push('  classDef guarded stroke-width:3px,stroke-dasharray: 4 2');
   return ['```mermaid', ...lines, '```'].join('\n');
 }
 
 /**
- * What the dashboards show, from the generated dashboards themselves: the container panels every
- * one starts with, then each service's own panels with their descriptions.
+ * What the dashboards show, from the services' own panels: the container panels every dashboard
+ * starts with, then each service's own panels with their descriptions.
  */
 export function dashboardsTable(config: StackConfig = resolveStackConfig()): string {
   const titles = containerPanels('<service>', config.namespace).map((panel) => panel.title);
   const common = `${titles.slice(0, -1).join(', ')} and ${titles[titles.length - 1]}`;
-  const rows = SERVICE_NAMES.flatMap((service) => ownPanels(service, config.namespace)
-    .map((panel, index) => `| ${index === 0 ? `\`${dashboardTitle(service)}\`` : ''} | ${panel.title} | ${panel.description.replace(/\|/g, '\\|')} |`));
+  const rows = buildApp(new App(), config).stack.services.flatMap((service) => service.ownPanels(config.namespace)
+    .map((panel, index) => `| ${index === 0 ? `\`${dashboardTitle(service.name)}\`` : ''} | ${panel.title} | ${panel.description.replace(/\|/g, '\\|')} |`));
   return [`Every dashboard starts with its container's panels: ${common}. Then:`, '', '| dashboard | panel | what it shows |', '|---|---|---|', ...rows].join('\n');
 }
 

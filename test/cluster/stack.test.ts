@@ -14,7 +14,8 @@ import { publicEndpoints } from '../../lib/endpoints';
 import { dashboardFiles } from '../../lib/monitoring/dashboards';
 import { stackSecrets } from '../../lib/secrets';
 import { readCredential, rememberedConfig } from '../../lib/setup/state';
-import { METRICS, SERIES_TAGS } from '../../lib/telegraf-config';
+import { METRICS, SERIES_TAGS } from '../../lib/monitoring/telegraf-config';
+import { stackServices } from '../support/model';
 import { launchChromium, watchedPage } from '../services/support/browser';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
 import { CheckRow, checkRows, CONTEXT, Figures, kubectl, kubectlJson, onNode, OUTPUT, requireClusterAccess, run, Setup, SetupRun, waitFor } from './support/cluster';
@@ -237,7 +238,7 @@ describe('K7 S9 telegraf reads the real kubelet and pods; every dashboard query 
     const range = { fromMs: now - 15 * 60_000, toMs: now };
     const empty: string[] = [];
     let count = 0;
-    for (const [file, json] of Object.entries(dashboardFiles({ namespace: config.namespace }))) {
+    for (const [file, json] of Object.entries(dashboardFiles({ namespace: config.namespace, services: stackServices(config) }))) {
       for (const query of panelQueries(json)) {
         count++;
         const series = await influx(grafanaInterpolate(query.query, range, '10s'));

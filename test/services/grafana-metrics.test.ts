@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { GRAFANA_METRICS } from '../../lib/monitoring/pod-metrics';
+import { GRAFANA_METRICS } from '../../lib/services/grafana';
 import { scratchDir, stopAll, writeSecrets } from './support/harness';
 import { GRAFANA_TLS_NAME, GrafanaPod, grafanaTlsSecret, grafanaTraffic, serveGrafanaCollector, startGrafanaPod, startGrafanaStandIn } from './support/grafana';
 import { InfluxDatabase, startScratchInflux } from './support/influxdb';

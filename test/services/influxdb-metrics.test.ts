@@ -4,7 +4,7 @@
  * reads from /debug/vars have the same names in 1.12.4, the image's (influxdb
  * services/httpd/handler.go stat* constants, tsdb/store.go statDatabaseSeries, at v1.6.6 and v1.12.4).
  */
-import { INFLUXDB_METRICS } from '../../lib/monitoring/pod-metrics';
+import { INFLUXDB_METRICS } from '../../lib/services/influxdb';
 import { stopAll, waitFor } from './support/harness';
 import { InfluxDatabase, influxQuery, influxWrite, startScratchInflux } from './support/influxdb';
 import { parseExposition, scrape } from './support/metrics';

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { MYSQL_METRICS_USER } from '../../lib/config';
-import { MYSQL_METRICS } from '../../lib/monitoring/pod-metrics';
+import { MYSQL_METRICS } from '../../lib/services/mysql';
 import { scratchDir, SRCS, stopAll, waitFor, writeSecrets } from './support/harness';
 import { parseExposition, Sample, scrape, startMetricsServer } from './support/metrics';
 import { MysqlDatabase, mysqlQuery, prepareMysql, startMysql, startScratchMysql } from './support/mysql';

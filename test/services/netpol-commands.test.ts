@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'child_process';
 import { outsiderConnect } from '../../lib/probes/cluster';
-import { CLIENT_CONNECT } from '../../lib/setup/check';
+import { phpConnect, wgetPing } from '../../lib/probes/connect';
 import { freePort, haveCommand, stopAll } from './support/harness';
 import { InfluxDatabase, startScratchInflux } from './support/influxdb';
 import { busyboxPath } from './support/metrics';
@@ -52,12 +52,12 @@ describe('B8 the outsider pod\'s curl', () => {
 
 describe('B8 the declared clients\' commands', () => {
   test('B8 WordPress\'s and phpMyAdmin\'s php opens MariaDB, and fails on a closed port', () => {
-    expect(run(CLIENT_CONNECT.wordpress('127.0.0.1', mysql.port)).status).toBe(0);
-    expect(run(CLIENT_CONNECT.phpmyadmin('127.0.0.1', closed)).status).toBe(1);
+    expect(run(phpConnect('127.0.0.1', mysql.port)).status).toBe(0);
+    expect(run(phpConnect('127.0.0.1', closed)).status).toBe(1);
   });
 
   test('B8 Grafana\'s and telegraf\'s busybox wget reaches InfluxDB\'s /ping (204), and fails on a closed port', () => {
-    expect(run(CLIENT_CONNECT.grafana('127.0.0.1', influxdb.port), { ...process.env, PATH: appletPath }).status).toBe(0);
-    expect(run(CLIENT_CONNECT.telegraf('127.0.0.1', closed), { ...process.env, PATH: appletPath }).status).not.toBe(0);
+    expect(run(wgetPing('127.0.0.1', influxdb.port), { ...process.env, PATH: appletPath }).status).toBe(0);
+    expect(run(wgetPing('127.0.0.1', closed), { ...process.env, PATH: appletPath }).status).not.toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { httpRequest } from '../../lib/probes/http';
-import { NGINX_METRICS } from '../../lib/monitoring/pod-metrics';
+import { NGINX_METRICS } from '../../lib/monitoring/nginx-php-fpm';
 import { freePort, portOpen, run, SRCS, stopAll, waitFor } from './support/harness';
 import { busyboxPath, MetricsServer, parseExposition, scrape, startMetricsServer } from './support/metrics';
 import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './support/nginx';

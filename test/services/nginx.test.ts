@@ -10,7 +10,7 @@ import * as https from 'https';
 import * as path from 'path';
 import { httpRedirect, httpRequest, httpsPage, tlsHandshake } from '../../lib/probes/http';
 import { ProbeResult } from '../../lib/probes/probe';
-import { NGINX_METRICS } from '../../lib/monitoring/pod-metrics';
+import { NGINX_METRICS } from '../../lib/monitoring/nginx-php-fpm';
 import { servedFigures } from './support/metrics';
 import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
@@ -150,7 +150,7 @@ test.each([
   expect(server.log()).toBe(`check-login-name: SSH_USER '${name}' ${reason}; choose another name\n`);
 });
 
-test('B10 the metrics port serves nginx\'s figures, exactly what POD_METRICS declares for nginx, and the requests count up', async () => {
+test('B10 the metrics port serves nginx\'s figures, exactly what its module declares for nginx, and the requests count up', async () => {
   const figures = await servedFigures(nginx.env.METRICS_LISTEN, 'nginx');
   for (let i = 0; i < 3; i++) await httpRequest(`https://127.0.0.1:${nginx.httpsPort}/`, { ca: nginx.cert });
   const requests = NGINX_METRICS.requests.name;

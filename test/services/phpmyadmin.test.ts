@@ -3,7 +3,7 @@
  * it (S7): our entrypoints, templates and config.inc.php run by Debian's nginx, php-fpm and
  * phpMyAdmin, logging in to our MySQL entrypoint's MariaDB, all on loopback (B5).
  */
-import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/pod-metrics';
+import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/nginx-php-fpm';
 import { httpRequest } from '../../lib/probes/http';
 import { phpMyAdminLogin, phpMyAdminLoginPage } from '../../lib/probes/phpmyadmin';
 import { ProbeResult } from '../../lib/probes/probe';
@@ -67,7 +67,7 @@ test('S6 phpMyAdmin\'s internals and config file are not served', async () => {
   }
 });
 
-test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what POD_METRICS declares for phpmyadmin, and the requests count up in both', async () => {
+test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what its module declares for phpmyadmin, and the requests count up in both', async () => {
   const figures = await servedFigures(pma.env.METRICS_LISTEN, 'phpmyadmin');
   for (let i = 0; i < 3; i++) await httpRequest(pma.url, { ca: pma.cert });
   const after = await servedFigures(pma.env.METRICS_LISTEN, 'phpmyadmin');

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SERVICE_NAMES, ServiceName } from '../../lib/config';
 import { dashboardFiles } from '../../lib/monitoring/dashboards';
-import { METRICS, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafDocument, telegrafInputs } from '../../lib/telegraf-config';
+import { METRICS, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafDocument, telegrafInputs } from '../../lib/monitoring/telegraf-config';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
 import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, stopAll, waitFor } from './support/harness';
 import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influxdb';
@@ -24,7 +24,8 @@ import { PhpMyAdminContainer, startPhpMyAdminContainer } from './support/phpmyad
 import { fetchInsecure, startWordpress, WordpressSite } from './support/wordpress';
 import { FTPS_USER, prepareFtps, startFtps } from './support/ftps';
 import { connectFtps, probeFtpsTransfer } from '../../lib/probes/ftps';
-import { POD_METRICS, scrapeAnnotations } from '../../lib/monitoring/pod-metrics';
+import { scrapeAnnotations } from '../../lib/monitoring/pod-metrics';
+import { servedMetrics, stackServices, telegrafOptions } from '../support/model';
 import { PanelData, panelTable, renderPicture } from './support/panel-picture';
 import { compiledPlugins, forHost, requireTelegraf, TELEGRAF_VERSION, startTelegraf, TelegrafEnv, telegrafTest, writeConfig } from './support/telegraf';
 
@@ -107,7 +108,7 @@ const standIns: Array<{ close(): Promise<void> }> = [];
 /** The host users the nginx container's SSH_USER needs, removed after the run. */
 const sshUsers: string[] = [];
 
-/** How each service of POD_METRICS is served here, and what traffic it gets. */
+/** How each service whose pods serve their own metrics is served here, and what traffic it gets. */
 const POD_SOURCES: Readonly<Partial<Record<ServiceName, () => Promise<PodSource>>>> = {
   nginx: async () => {
     sshUsers.push(createSshUser());
@@ -172,7 +173,7 @@ describe('K7 the telegraf binary', () => {
   beforeAll(requireTelegraf);
 
   test('K7 telegraf 1.34.4 holds exactly the plugins the generated config uses (a custom build)', () => {
-    const used = telegrafDocument({ namespace });
+    const used = telegrafDocument(telegrafOptions(namespace));
     const configured = ['inputs', 'outputs'].flatMap((kind) => Object.keys(used[kind] as object).map((plugin) => `${kind}.${plugin}`));
     expect(compiledPlugins().sort()).toEqual(configured.sort());
   });
@@ -195,7 +196,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     const token = randomSecret();
     const tokenFile = path.join(dir, 'token');
     fs.writeFileSync(tokenFile, token);
-    // The real servers whose pods serve their own figures (lib/monitoring/pod-metrics.ts).
+    // The real servers whose pods serve their own figures (their modules' podMetrics, lib/services/).
     let started: Array<[string, PodSource]>;
     [db, started] = await Promise.all([
       shared.influxdb(),
@@ -216,7 +217,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
       users: [{ name: 'telegraf', user: { tokenFile } }],
       contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'telegraf' } }],
     }));
-    config = writeConfig(dir, forHost(telegrafDocument({ namespace }), '2s', {
+    config = writeConfig(dir, forHost(telegrafDocument(telegrafOptions(namespace)), '2s', {
       'https://kubernetes.default.svc': cluster.apiServerUrl,
       '/var/run/secrets/kubernetes.io/serviceaccount/token': tokenFile,
       '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt': tls.cert,
@@ -254,7 +255,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
   });
 
   test('B10 every service that serves its own figures has a real server here', () => {
-    expect(Object.keys(POD_SOURCES).sort()).toEqual(Object.keys(POD_METRICS).sort());
+    expect(Object.keys(POD_SOURCES).sort()).toEqual([...servedMetrics().keys()].sort());
   });
 
   test('K7 telegraf --test accepts the generated config: every plugin compiled in, every option known, every input gathers', async () => {
@@ -263,7 +264,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     const measurements = new Set(result.stdout.split('\n').filter((line) => line.startsWith('> ')).map((line) => line.slice(2).split(/[, ]/)[0]));
     // Pod discovery fills its target list in the background (kubernetes.go startK8s), after the
     // single gather of --test; the agent run below proves that input.
-    for (const input of telegrafInputs({ namespace }).filter((i) => !i.settings.monitor_kubernetes_pods)) {
+    for (const input of telegrafInputs(telegrafOptions(namespace)).filter((i) => !i.settings.monitor_kubernetes_pods)) {
       expect(input.settings.namepass.filter((m) => measurements.has(m))).not.toEqual([]);
     }
   });
@@ -277,7 +278,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     const namespaces = await grafanaQuery(db, db.database, 'SHOW TAG VALUES WITH KEY = "namespace"');
     expect(new Set(namespaces.flatMap((s) => s.values.map(([, value]) => value)))).toEqual(new Set([namespace]));
     const measurements = await grafanaQuery(db, db.database, 'SHOW MEASUREMENTS');
-    const expected = new Set(telegrafInputs({ namespace }).flatMap((input) => input.settings.namepass));
+    const expected = new Set(telegrafInputs(telegrafOptions(namespace)).flatMap((input) => input.settings.namepass));
     expect(new Set(measurements[0].values.map(([name]) => name))).toEqual(expected);
   });
 
@@ -302,7 +303,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     expect(granted).not.toContain('nodes/proxy');
   });
 
-  const cases = Object.entries(dashboardFiles({ namespace })).flatMap(([file, json]) => {
+  const cases = Object.entries(dashboardFiles({ namespace, services: stackServices() })).flatMap(([file, json]) => {
     const board = JSON.parse(json) as { panels: Array<{ title: string; fieldConfig: { defaults: { unit?: string } }; targets: Array<{ refId: string; alias: string }> }> };
     return panelQueries(json).map((q) => {
       const panel = board.panels.find((p) => p.title === q.panel)!;
@@ -343,7 +344,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
   });
 
   test('S9 CPU is shown in millicores and restarts as Kubernetes counts them', async () => {
-    const board = dashboardFiles({ namespace, services: ['nginx'] })['ft-nginx.json'];
+    const board = dashboardFiles({ namespace, services: stackServices().filter((service) => service.name === 'nginx') })['ft-nginx.json'];
     const byPanel = Object.fromEntries(panelQueries(board).map((q) => [q.panel, grafanaInterpolate(q.query, range, GRAFANA_INTERVAL)]));
     const cpu = await grafanaQuery(db, db.database, byPanel['CPU usage']);
     expect(new Set(cpu[0].values.map(([, v]) => v))).toEqual(new Set([25]));

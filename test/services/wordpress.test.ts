@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/pod-metrics';
+import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/nginx-php-fpm';
 import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
 import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
@@ -162,7 +162,7 @@ test('S5 a user of WORDPRESS_USERS missing from the database is added at the nex
   expect(await wordpressLogin(site.baseUrl, site.users[0].login, site.users[0].password)).toEqual(['administrator']);
 });
 
-test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what POD_METRICS declares for wordpress, and the requests count up in both', async () => {
+test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what its module declares for wordpress, and the requests count up in both', async () => {
   const figures = await servedFigures(site.env.METRICS_LISTEN, 'wordpress');
   for (let i = 0; i < 3; i++) await fetchInsecure(`${site.baseUrl}/`);
   const after = await servedFigures(site.env.METRICS_LISTEN, 'wordpress');

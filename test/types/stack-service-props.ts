@@ -8,25 +8,25 @@ import { configuredService, dataVolume, StackService, StackServiceProps } from '
 
 const config = resolveStackConfig();
 const liveness = { kind: 'exec', command: ['true'] } as const;
-const common = { component: 'test', ports: [], liveness };
+const common = { component: 'test', ports: [], liveness, checks: { processToKill: 'true' } };
 
 export function statefulServiceNeedsItsVolume(scope: Construct): void {
   // @ts-expect-error mysql is a stateful service: without a volume it does not compile (K6).
-  new StackService(scope, 'NoVolume', { ...configuredService(config, 'mysql'), ...common });
-  new StackService(scope, 'WithVolume', { ...configuredService(config, 'mysql'), ...common, volume: dataVolume(config, 'mysql', '/data') });
+  new StackService(scope, 'NoVolume', { ...configuredService(config, 'mysql', 'ClusterIP'), ...common });
+  new StackService(scope, 'WithVolume', { ...configuredService(config, 'mysql', 'ClusterIP'), ...common, volume: dataVolume(config, 'mysql', '/data') });
 }
 
 export function onlyStatefulServicesHaveAVolume(scope: Construct): void {
   // @ts-expect-error nginx keeps no state: a volume on it does not compile (K6).
-  new StackService(scope, 'Volume', { ...configuredService(config, 'nginx'), ...common, volume: dataVolume(config, 'mysql', '/data') });
+  new StackService(scope, 'Volume', { ...configuredService(config, 'nginx', 'LoadBalancer'), ...common, volume: dataVolume(config, 'mysql', '/data') });
 }
 
 export function statefulServicesDoNotScale(): StackServiceProps {
   // @ts-expect-error a ReadWriteOnce volume is mounted by one pod: replicas do not compile on a stateful service (K6, B7).
-  return { ...configuredService(config, 'ftps'), ...common, volume: dataVolume(config, 'ftps', '/data'), replicas: 2 };
+  return { ...configuredService(config, 'ftps', 'LoadBalancer'), ...common, volume: dataVolume(config, 'ftps', '/data'), replicas: 2 };
 }
 
 export function daemonSetsAreDeclared(): StackServiceProps {
   // @ts-expect-error telegraf runs on every node (K7): it must say workload 'daemonset'.
-  return { ...configuredService(config, 'telegraf'), ...common };
+  return { ...configuredService(config, 'telegraf', 'none'), ...common };
 }

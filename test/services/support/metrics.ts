@@ -6,7 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ServiceName } from '../../../lib/config';
-import { METRICS_PATH, podMetrics } from '../../../lib/monitoring/pod-metrics';
+import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
+import { servedMetrics } from '../../support/model';
 import { freePort, haveCommand, IMAGE_PATH, run, scratchDir, Server, SRCS, startServer, waitFor } from './harness';
 
 /** One sample of the exposition: the value and the `# TYPE` given for its name. */
@@ -50,13 +51,13 @@ export async function scrape(url: string): Promise<Scrape> {
 
 /**
  * The figures a container of `service` serves on `listen` (its METRICS_LISTEN), checked to be
- * Prometheus text with exactly the metrics POD_METRICS declares for it, in order, with their types.
+ * Prometheus text with exactly the metrics its module declares for it, in order, with their types.
  */
 export async function servedFigures(listen: string, service: ServiceName): Promise<Map<string, Sample>> {
   const answer = await scrape(`http://${listen}${METRICS_PATH}`);
   expect({ status: answer.status, contentType: answer.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
   const figures = parseExposition(answer.body);
-  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(podMetrics(service));
+  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(servedMetrics().get(service));
   return figures;
 }
 

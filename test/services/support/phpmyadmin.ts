@@ -50,7 +50,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
 
   const secrets = path.join(dir, 'secrets');
   const cert = fs.readFileSync(makeTlsPair(path.join(secrets, 'tls')).cert, 'utf8');
-  // Read by php-fpm's workers (lib/phpmyadmin.ts daemonReadSecrets).
+  // Read by php-fpm's workers (lib/services/phpmyadmin.ts daemonReadSecrets).
   writeSecrets(secrets, { phpmyadmin: { 'blowfish-secret': randomSecret(24) } }, 0o444);
   const port = await freePort();
   const env = {

@@ -8,7 +8,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { renderToml, TomlTable, TomlValue } from '../../../lib/monitoring/toml';
-import { TELEGRAF_ENV } from '../../../lib/telegraf-config';
+import { TELEGRAF_ENV } from '../../../lib/monitoring/telegraf-config';
 import { haveCommand, run, Server, startServer } from './harness';
 
 /** The version Alpine 3.22 ships (community/telegraf 1.34.4) and .ci/build-telegraf builds. */

@@ -94,7 +94,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
   const secrets = writeSecrets(path.join(dir, 'secrets'), {
     'wordpress-users': Object.fromEntries(users.map((user) => [user.login, user.password])),
   });
-  // Read by php-fpm's workers (lib/wordpress.ts daemonReadSecrets).
+  // Read by php-fpm's workers (lib/services/wordpress.ts daemonReadSecrets).
   writeSecrets(secrets, { 'mysql-wordpress': { password: db.password }, 'wordpress-keys': { salt: randomSecret(32) } }, 0o444);
   makeTlsPair(path.join(secrets, 'tls'));
 
@@ -102,7 +102,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
   const baseUrl = `https://127.0.0.1:${port}`;
   const title = `ft_services test site ${randomSecret(4)}`;
   const env: Record<string, string> = {
-    // The chart's environment (lib/wordpress.ts).
+    // The chart's environment (lib/services/wordpress.ts).
     WORDPRESS_DB_HOST: `${db.host}:${db.port}`,
     WORDPRESS_DB_NAME: db.database,
     WORDPRESS_DB_USER: db.user,

@@ -40,8 +40,8 @@
  * split the kubelet's `/stats/summary` has. kube_inventory stays on the API server (not its
  * `url_kubelet` mode) because restart counts are the API server's pod status.
  */
-import { POD_METRICS_FIELDS, POD_METRICS_MEASUREMENT } from './monitoring/pod-metrics';
-import { renderToml, TomlTable } from './monitoring/toml';
+import { POD_METRICS_MEASUREMENT } from './pod-metrics';
+import { renderToml, TomlTable } from './toml';
 
 /** Where the chart mounts the config, and the ConfigMap key that holds it. */
 export const TELEGRAF_CONFIG_PATH = '/etc/telegraf/telegraf.conf';
@@ -72,6 +72,8 @@ export interface TelegrafOptions {
   readonly namespace: string;
   /** Collection and flush interval. @default '10s' */
   readonly interval?: string;
+  /** The names of the metrics the pods serve themselves (pod-metrics.ts): the only fields `inputs.prometheus` lets through. */
+  readonly podMetrics: readonly string[];
 }
 
 /** The tags every series written by this config carries, whatever its input. */
@@ -136,7 +138,7 @@ export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput
       },
     },
     {
-      // The pods of this node that serve their own figures (lib/monitoring/pod-metrics.ts), once each.
+      // The pods of this node that serve their own metrics (pod-metrics.ts), once each.
       plugin: 'prometheus',
       settings: {
         monitor_kubernetes_pods: true,
@@ -149,7 +151,7 @@ export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput
         metric_version: 2,
         response_timeout: '5s',
         namepass: [POD_METRICS_MEASUREMENT],
-        fieldinclude: POD_METRICS_FIELDS,
+        fieldinclude: [...new Set(options.podMetrics)],
         taginclude: [SERIES_TAGS.namespace, SERIES_TAGS.pod],
       },
     },

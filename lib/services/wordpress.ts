@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
-import { publicEndpoints } from './endpoints';
+import { publicEndpoints } from '../endpoints';
+import { NGINX_POD_METRICS, PHP_FPM_POD_METRICS } from '../monitoring/nginx-php-fpm';
+import { phpConnect } from '../probes/connect';
+import { configuredService, dataVolume, StackService, StackServiceContext } from '../stack-service';
 import { MySql } from './mysql';
-import { configuredService, dataVolume, StackService, StackServiceContext } from './stack-service';
 
 export interface WordPressProps extends StackServiceContext {
   /** The database WordPress stores its site in. */
@@ -17,7 +19,7 @@ export class WordPress extends StackService {
     const { config, secrets, mysql } = props;
     const endpoint = publicEndpoints(config).wordpress;
     super(scope, id, {
-      ...configuredService(config, 'wordpress'),
+      ...configuredService(config, 'wordpress', 'LoadBalancer'),
       component: 'web',
       ports: [{ name: 'https', containerPort: 5050, servicePort: endpoint.port }],
       env: {
@@ -35,7 +37,10 @@ export class WordPress extends StackService {
       liveness: { kind: 'http', path: '/healthz.php', port: 5050, scheme: 'HTTPS' },
       // The first boot waits for MySQL's own first boot, then installs the site.
       firstBootSeconds: 420,
+      connectsTo: [mysql],
+      podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
+      // php-fpm's death shows on the HTTP probes; nginx's is the one to prove.
+      checks: { processToKill: 'nginx', connect: phpConnect },
     });
-    mysql.allowFrom(this);
   }
 }

@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
-import { publicEndpoints } from './endpoints';
+import { publicEndpoints } from '../endpoints';
+import { NGINX_POD_METRICS, PHP_FPM_POD_METRICS } from '../monitoring/nginx-php-fpm';
+import { phpConnect } from '../probes/connect';
+import { configuredService, StackService, StackServiceContext } from '../stack-service';
 import { MySql } from './mysql';
-import { configuredService, StackService, StackServiceContext } from './stack-service';
 
 export interface PhpMyAdminProps extends StackServiceContext {
   /** The database it administers. */
@@ -13,7 +15,7 @@ export class PhpMyAdmin extends StackService {
   constructor(scope: Construct, id: string, props: PhpMyAdminProps) {
     const { config, secrets, mysql } = props;
     super(scope, id, {
-      ...configuredService(config, 'phpmyadmin'),
+      ...configuredService(config, 'phpmyadmin', 'LoadBalancer'),
       component: 'web',
       ports: [{ name: 'https', containerPort: 5000, servicePort: publicEndpoints(config).phpmyadmin.port }],
       env: { PMA_HOST: mysql.host, PMA_PORT: mysql.port },
@@ -23,7 +25,9 @@ export class PhpMyAdmin extends StackService {
       // nginx and php-fpm both answer, without depending on the database being up.
       liveness: { kind: 'http', path: '/healthz.php', port: 5000, scheme: 'HTTPS' },
       replicas: config.replicas.phpmyadmin,
+      connectsTo: [mysql],
+      podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
+      checks: { processToKill: 'nginx', connect: phpConnect },
     });
-    mysql.allowFrom(this);
   }
 }

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
-import { publicEndpoints } from './endpoints';
+import { publicEndpoints } from '../endpoints';
+import { NGINX_POD_METRICS } from '../monitoring/nginx-php-fpm';
+import { configuredService, StackService, StackServiceContext } from '../stack-service';
 import { PhpMyAdmin } from './phpmyadmin';
-import { configuredService, StackService, StackServiceContext } from './stack-service';
 
 export interface NginxProps extends StackServiceContext {
   /** Served as a reverse proxy under /phpmyadmin/. */
@@ -17,7 +18,7 @@ export class Nginx extends StackService {
     const { config, secrets, phpMyAdmin } = props;
     const endpoints = publicEndpoints(config);
     super(scope, id, {
-      ...configuredService(config, 'nginx'),
+      ...configuredService(config, 'nginx', 'LoadBalancer'),
       component: 'web',
       ports: [
         { name: 'http', containerPort: 80, servicePort: endpoints.http.port },
@@ -38,6 +39,10 @@ export class Nginx extends StackService {
       // nginx and sshd both: a TCP check on one port would miss the other (S11).
       liveness: { kind: 'exec', command: ['healthcheck'] },
       replicas: config.replicas.nginx,
+      connectsTo: [phpMyAdmin],
+      podMetrics: { families: [NGINX_POD_METRICS], scrapedBy: 'telegraf' },
+      // The HTTP probes would notice nginx's death; sshd's is the one to prove.
+      checks: { processToKill: 'sshd' },
     });
   }
 }

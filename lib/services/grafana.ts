@@ -1,0 +1,120 @@
+import { Construct } from 'constructs';
+import { publicEndpoints } from '../endpoints';
+import { dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning, metricSelect, PanelSpec, podMetricsQuery, PodMetrics } from '../monitoring/dashboards';
+import { counter, gauge, MetricFamily } from '../monitoring/pod-metrics';
+import { wgetPing } from '../probes/connect';
+import { GRAFANA_METRICS_USER, secretMountPath } from '../secrets';
+import { configuredService, dataVolume, familyPanels, StackService, StackServiceContext } from '../stack-service';
+import { InfluxDb } from './influxdb';
+
+export interface GrafanaProps extends StackServiceContext {
+  /** The datasource, provisioned with Grafana's read-only InfluxDB user. */
+  readonly influxdb: InfluxDb;
+  /** The services that get a dashboard each, besides Grafana itself (B3). */
+  readonly monitored: readonly StackService[];
+}
+
+/**
+ * Grafana's own work, summed from its /metrics by srcs/grafana/collect-metrics (each sum and the
+ * Grafana series it comes from are listed there): requests answered and those with a 5xx, logins,
+ * users active in the last 30 days, and the answers of its datasource, those other than 2xx apart.
+ */
+export const GRAFANA_METRICS = {
+  requests: counter('grafana_http_requests_total'),
+  serverErrors: counter('grafana_http_server_errors_total'),
+  logins: counter('grafana_logins_total'),
+  activeUsers: gauge('grafana_active_users'),
+  datasourceRequests: counter('grafana_datasource_requests_total'),
+  datasourceErrors: counter('grafana_datasource_errors_total'),
+} satisfies MetricFamily;
+
+function grafanaPanels(service: string, namespace: string): PanelSpec[] {
+  const m = GRAFANA_METRICS;
+  const perPod = podMetricsQuery(service, namespace);
+  return [
+    {
+      title: 'Grafana requests',
+      description: 'Requests per second Grafana answered (pages, API calls, its probes and the scrapes of its figures), and those answered with a 5xx status.',
+      kind: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        { ...perPod, select: metricSelect(m.requests), alias: 'requests $tag_pod_name' },
+        { ...perPod, select: metricSelect(m.serverErrors), alias: '5xx $tag_pod_name' },
+      ],
+    },
+    {
+      title: 'Logins',
+      description: 'Successful logins per second through Grafana\'s login form.',
+      kind: 'timeseries',
+      unit: 'none',
+      queries: [{ ...perPod, select: metricSelect(m.logins), alias: 'logins $tag_pod_name' }],
+    },
+    {
+      title: 'Active users',
+      description: 'Users seen in the last 30 days, as Grafana counts them once a minute (grafana_stat_active_users).',
+      kind: 'stat',
+      unit: 'none',
+      queries: [{ ...perPod, select: metricSelect(m.activeUsers), alias: '$tag_pod_name' }],
+    },
+    {
+      title: 'Datasource answers',
+      description: 'Answers per second Grafana got from InfluxDB for the panels\' queries, and those with a status other than 2xx (a query InfluxDB refused). A datasource that does not answer at all is not counted.',
+      kind: 'timeseries',
+      unit: 'reqps',
+      queries: [
+        { ...perPod, select: metricSelect(m.datasourceRequests), alias: 'answers $tag_pod_name' },
+        { ...perPod, select: metricSelect(m.datasourceErrors), alias: 'errors $tag_pod_name' },
+      ],
+    },
+  ];
+}
+
+const GRAFANA_POD_METRICS: PodMetrics = { metrics: GRAFANA_METRICS, panels: grafanaPanels };
+
+/** Where Grafana reads its provisioning files (srcs/README.md). */
+const PROVISIONING = '/etc/grafana/provisioning';
+
+/**
+ * Grafana on 3000 (S9): the InfluxDB datasource and one dashboard per service are provisioned from
+ * ConfigMaps generated here, so nothing has to be clicked; its own database is on its volume.
+ */
+export class Grafana extends StackService {
+  constructor(scope: Construct, id: string, props: GrafanaProps) {
+    const { config, secrets, influxdb } = props;
+    const families = [GRAFANA_POD_METRICS];
+    // Its own dashboard is drawn before this construct exists: from the families it serves.
+    const itself = { name: 'grafana', ownPanels: (namespace: string) => familyPanels('grafana', families, namespace) };
+    const passwordFile = `${secretMountPath(secrets.influxdbRead)}/${secrets.influxdbRead.keys[0].key}`;
+    super(scope, id, {
+      ...configuredService(config, 'grafana', 'LoadBalancer'),
+      component: 'monitoring',
+      ports: [{ name: 'http', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port }],
+      env: {
+        GRAFANA_ADMIN_USER: config.grafana.adminUser,
+        // /metrics' login (grafana.ini [metrics]), and the address the certificate names, which the
+        // pod's collector checks when it reads /metrics over the loopback (srcs/grafana/collect-metrics).
+        GRAFANA_METRICS_USER,
+        GRAFANA_TLS_NAME: config.loadBalancer.address,
+      },
+      secrets: [secrets.grafanaAdmin, secrets.grafanaMetrics, secrets.influxdbRead, secrets.tls],
+      // Grafana reads them itself ($__file{} for the admin, /metrics' password and the datasource,
+      // its TLS key), as user grafana; the collector reads /metrics' password and the certificate as
+      // user nobody.
+      daemonReadSecrets: [secrets.grafanaAdmin, secrets.grafanaMetrics, secrets.influxdbRead, secrets.tls],
+      configFolders: {
+        datasources: {
+          path: `${PROVISIONING}/datasources`,
+          files: { 'influxdb.yaml': datasourceProvisioning({ url: influxdb.url('http'), database: config.influxdb.database, user: config.influxdb.readUser, passwordFile }) },
+        },
+        'dashboard-providers': { path: `${PROVISIONING}/dashboards`, files: { 'ft-services.yaml': dashboardProvider('ft_services') } },
+        dashboards: { path: DASHBOARDS_PATH, files: dashboardFiles({ namespace: config.namespace, services: [...props.monitored, itself] }) },
+      },
+      volume: dataVolume(config, 'grafana', '/var/lib/grafana'),
+      liveness: { kind: 'http', path: '/api/health', port: 3000, scheme: 'HTTPS' },
+      firstBootSeconds: 120,
+      connectsTo: [influxdb],
+      podMetrics: { families, scrapedBy: 'telegraf' },
+      checks: { processToKill: 'grafana', connect: wgetPing },
+    });
+  }
+}
