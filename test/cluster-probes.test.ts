@@ -7,8 +7,9 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { clientConnect, stackChecks } from '../lib/setup/check';
 import { resolveStackConfig, ServiceName, StackConfigOverrides } from '../lib/config';
-import { EXCLUDE_FROM_LOAD_BALANCERS, probeAddressAnnounced } from '../lib/probes/cluster';
+import { boolFlag, EXCLUDE_FROM_LOAD_BALANCERS, probeAddressAnnounced } from '../lib/probes/cluster';
 import { scriptedKubectl } from './support/fake-cluster';
+import { gvkKey, kubernetesValidators } from './support/k8s-schemas';
 import { servedMetrics, stackServices } from './support/model';
 
 const PUBLIC = ['nginx', 'wordpress', 'phpmyadmin', 'ftps', 'grafana'];
@@ -58,6 +59,84 @@ function minikubeNode(excluded: boolean) {
   };
 }
 
+/**
+ * The EndpointSlice the endpointslice controller keeps for a Service (discovery.k8s.io/v1; labels from
+ * pkg/controller/endpointslice): one endpoint per pod that has an address, `ready` false while the pod
+ * is not ready. A crash-looping pod keeps its endpoint, not ready.
+ */
+function endpointSlice(service: string, pod: string, ready: boolean) {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: `${service}-7xq2m`,
+      generateName: `${service}-`,
+      namespace: 'ft-services',
+      labels: { 'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: service, uid: '6f0c1b3e-0000-4000-8000-000000000002', controller: true, blockOwnerDeletion: true }],
+    },
+    addressType: 'IPv4',
+    endpoints: [{
+      addresses: ['10.244.0.17'],
+      conditions: { ready, serving: ready, terminating: false },
+      nodeName: 'minikube',
+      targetRef: { kind: 'Pod', name: pod, namespace: 'ft-services', uid: '6f0c1b3e-0000-4000-8000-000000000003' },
+    }],
+    ports: [{ name: service === 'ftps' ? 'ftp' : 'https', port: service === 'ftps' ? 21 : 443, protocol: 'TCP' }],
+  };
+}
+
+/**
+ * A pod as `kubectl get pod -o json` shows it: ready, or crash-looping as the real ftps pod did when
+ * its entrypoint exited at every start (the kubelet's CrashLoopBackOff, the last exit kept in lastState).
+ */
+function pod(name: string, labels: Record<string, string>, ready: boolean) {
+  const container = name.startsWith('speaker') ? 'speaker' : labels['app.kubernetes.io/name'];
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: name.startsWith('speaker') ? 'metallb-system' : 'ft-services', labels },
+    spec: { nodeName: 'minikube', containers: [{ name: container, image: `${container}:0.1.0` }] },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }, { type: 'ContainersReady', status: ready ? 'True' : 'False' }],
+      containerStatuses: [{
+        name: container, image: `${container}:0.1.0`, imageID: '', ready, started: ready, restartCount: ready ? 0 : 6,
+        state: ready ? { running: { startedAt: '2026-12-05T17:02:11Z' } } : { waiting: { reason: 'CrashLoopBackOff', message: `back-off 2m40s restarting failed container=${container}` } },
+        lastState: ready ? {} : { terminated: { exitCode: 1, reason: 'Error', startedAt: '2026-12-05T17:04:51Z', finishedAt: '2026-12-05T17:04:51Z' } },
+      }],
+    },
+  };
+}
+
+const stackPod = (service: string, ready: boolean) => pod(`${service}-7c9d8b6f5-x2x9q`, { 'app.kubernetes.io/name': service, 'app.kubernetes.io/instance': 'ft-services' }, ready);
+const speakerPod = (ready: boolean) => pod('speaker-x7k2p', { app: 'metallb', component: 'speaker' }, ready);
+
+/** The speaker DaemonSet of MetalLB's v0.16.1 release manifest (as shipped), or as setup patches it. */
+function speakerDaemonSet(ignoresLabel: boolean) {
+  const shipped = YAML.parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', 'data', 'metallb', 'metallb-native-v0.16.1.yaml'), 'utf8'))
+    .map((doc) => doc.toJSON()).find((doc) => doc?.kind === 'DaemonSet' && doc.metadata.name === 'speaker');
+  if (ignoresLabel) shipped.spec.template.spec.containers[0].args.push('--ignore-exclude-lb');
+  return shipped;
+}
+
+/**
+ * A cluster on which every public Service has a ready pod but `crashing`, minikube's node is
+ * `excluded` or not, and the speaker runs with `--ignore-exclude-lb` or not and is `speakerReady` or not;
+ * no node announces `silent`, and `foreign` are the statuses of other namespaces' Services.
+ */
+function cluster(options: { silent: readonly string[]; crashing?: string; excluded: boolean; ignoresLabel: boolean; speakerReady: boolean; foreign?: readonly object[] }) {
+  const ready = (service: string) => service !== options.crashing;
+  return scriptedKubectl([
+    [/^get servicel2statuses/, list([...PUBLIC.filter((s) => !options.silent.includes(s)).map((s) => serviceL2Status(s)), ...options.foreign ?? []])],
+    [/^-n ft-services get endpointslices -o json$/, list(PUBLIC.map((s) => endpointSlice(s, stackPod(s, ready(s)).metadata.name, ready(s))))],
+    [/^-n ft-services get pods -o json$/, list(PUBLIC.map((s) => stackPod(s, ready(s))))],
+    [/^get nodes -o json$/, list([minikubeNode(options.excluded)])],
+    [/^-n metallb-system get daemonset speaker -o json$/, JSON.stringify(speakerDaemonSet(options.ignoresLabel))],
+    [/^-n metallb-system get pods -l component=speaker -o json$/, list([speakerPod(options.speakerReady)])],
+  ]);
+}
+
 describe('S4 the address is announced, not only assigned', () => {
   test('S4 the scripted ServiceL2Status has the shape of MetalLB v0.16.1\'s CRD, which kubectl names servicel2statuses.metallb.io', () => {
     expect(SERVICE_L2_STATUS_CRD.spec).toMatchObject({ group: 'metallb.io', scope: 'Namespaced', names: { kind: 'ServiceL2Status', plural: 'servicel2statuses' } });
@@ -79,31 +158,57 @@ describe('S4 the address is announced, not only assigned', () => {
     expect(calls).toEqual(['get servicel2statuses.metallb.io --all-namespaces -o json']);
   });
 
-  test('S4 it fails on minikube\'s excluded node: assigned but not announced, the label named, and the fix', async () => {
-    // MetalLB v0.16.1 speaker/layer2_controller.go (speakersForAds) skips a node that carries the
-    // label unless the speaker runs with --ignore-exclude-lb (speaker/main.go): no speaker announces,
-    // so no ServiceL2Status exists, while the Service's status still shows the assigned address.
-    const { kubectl } = scriptedKubectl([
-      [/^get servicel2statuses/, list([])],
-      [/^get nodes -o json$/, list([minikubeNode(true)])],
-    ]);
+  test('S4 the scripted objects have the shapes Kubernetes 1.35 and MetalLB v0.16.1 define', () => {
+    const validators = kubernetesValidators('v1.35.0');
+    const objects = [endpointSlice('ftps', 'ftps-7c9d8b6f5-x2x9q', false), stackPod('ftps', false), speakerPod(true), minikubeNode(true), speakerDaemonSet(true)];
+    expect(objects.map((o) => [o.kind, validators.get(gvkKey(o.apiVersion, o.kind))!(o)])).toEqual(objects.map((o) => [o.kind, true]));
+  });
+
+  test('S4 a crash-looping pod is named first, even on an excluded node: MetalLB asks for a ready endpoint before anything else', async () => {
+    // MetalLB v0.16.1 speaker/layer2_controller.go ShouldAnnounce: no endpoint that can serve
+    // (activeEndpointExists) → no announcement, whatever the nodes and the speaker.
+    const { kubectl } = cluster({ silent: ['ftps'], crashing: 'ftps', excluded: true, ignoresLabel: true, speakerReady: true });
+    const result = await probeAddressAnnounced(kubectl, 'ft-services', '192.168.49.240', PUBLIC);
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/^assigned but not announced: no node announces ftps, so 192\.168\.49\.240 does not answer for them; MetalLB announces a Service only while one of its endpoints is ready/);
+    expect(result.detail).toContain('ftps\'s pod ftps-7c9d8b6f5-x2x9q (CrashLoopBackOff, 6 restarts) is not ready');
+    expect(result.detail).toContain('kubectl -n ft-services logs ftps-7c9d8b6f5-x2x9q --previous');
+    expect(result.detail).not.toContain(EXCLUDE_FROM_LOAD_BALANCERS);
+  });
+
+  test('S4 with ready endpoints, minikube\'s excluded node and the speaker as shipped: the label, the missing flag and the fix are named', async () => {
+    // speakersForAds skips a node that carries the label unless the speaker runs with
+    // --ignore-exclude-lb (speaker/main.go): no speaker announces, so no ServiceL2Status exists,
+    // while the Service's status still shows the assigned address.
+    const { kubectl } = cluster({ silent: PUBLIC, excluded: true, ignoresLabel: false, speakerReady: true });
     const result = await probeAddressAnnounced(kubectl, 'ft-services', '192.168.49.240', PUBLIC);
     expect(result.ok).toBe(false);
     expect(result.detail).toMatch(/^assigned but not announced: no node announces nginx, wordpress, phpmyadmin, ftps, grafana/);
-    expect(result.detail).toContain(`every node carries ${EXCLUDE_FROM_LOAD_BALANCERS} (minikube`);
+    expect(result.detail).toContain(`minikube carries ${EXCLUDE_FROM_LOAD_BALANCERS}`);
+    expect(result.detail).toContain('the speaker runs without --ignore-exclude-lb (its args: --port=9120 --log-level=info)');
     expect(result.detail).toContain(`kubectl label node minikube ${EXCLUDE_FROM_LOAD_BALANCERS}-`);
-    expect(result.detail).toContain('--ignore-exclude-lb');
   });
 
-  test('S4 it fails when one Service is silent, and ignores statuses of another namespace', async () => {
-    const other = { ...serviceL2Status('grafana'), status: { node: 'minikube', serviceName: 'grafana', serviceNamespace: 'monitoring' } };
-    const { kubectl } = scriptedKubectl([
-      [/^get servicel2statuses/, list([...PUBLIC.filter((s) => s !== 'grafana').map((s) => serviceL2Status(s)), other])],
-      [/^get nodes -o json$/, list([minikubeNode(false)])],
-    ]);
+  test('S4 with the speaker\'s --ignore-exclude-lb the label is no reason: a speaker that is not ready is named', async () => {
+    const { kubectl } = cluster({ silent: PUBLIC, excluded: true, ignoresLabel: true, speakerReady: false });
     const result = await probeAddressAnnounced(kubectl, 'ft-services', '192.168.49.240', PUBLIC);
     expect(result.ok).toBe(false);
-    expect(result.detail).toMatch(/^assigned but not announced: no node announces grafana, so 192\.168\.49\.240 does not answer for them; a speaker announces a Service only while a ready pod backs it/);
+    expect(result.detail).toContain('no MetalLB speaker is ready on minikube, the node that may announce: speaker-x7k2p (CrashLoopBackOff, 6 restarts)');
+    expect(result.detail).not.toContain(EXCLUDE_FROM_LOAD_BALANCERS);
+  });
+
+  test('S4 it fails when one Service is silent with everything MetalLB needs in place, and ignores statuses of another namespace', async () => {
+    const other = { ...serviceL2Status('grafana'), status: { node: 'minikube', serviceName: 'grafana', serviceNamespace: 'monitoring' } };
+    const { kubectl } = cluster({ silent: ['grafana'], foreign: [other], excluded: false, ignoresLabel: false, speakerReady: true });
+    const result = await probeAddressAnnounced(kubectl, 'ft-services', '192.168.49.240', PUBLIC);
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/^assigned but not announced: no node announces grafana, so 192\.168\.49\.240 does not answer for them; the Services have a ready endpoint and a speaker is ready on minikube, yet none announces: see the speakers' logs/);
+  });
+
+  test('S4 the speaker\'s flag is read as Go\'s flag package reads a boolean', () => {
+    expect([['--ignore-exclude-lb'], ['-ignore-exclude-lb'], ['--ignore-exclude-lb=true'], ['--ignore-exclude-lb=T'], ['--ignore-exclude-lb=1'],
+      ['--ignore-exclude-lb=false'], ['--ignore-exclude-lb', '--ignore-exclude-lb=0'], ['--ignore-exclude-lbx'], []].map((args) => boolFlag(args, 'ignore-exclude-lb')))
+      .toEqual([true, true, true, true, true, false, false, false, false]);
   });
 
   test('S4 without the ServiceL2Status resource (MetalLB before 0.14) it fails and says why', async () => {

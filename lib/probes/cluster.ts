@@ -67,24 +67,122 @@ interface Node {
   readonly status?: { readonly conditions?: ReadonlyArray<{ readonly type: string; readonly status: string }> };
 }
 
-/** Why no node announces: the reasons MetalLB's speaker skips a node, read from the nodes themselves. */
-async function whyNotAnnounced(kubectl: Kubectl): Promise<string> {
-  const nodes = (JSON.parse(await kubectl(['get', 'nodes', '-o', 'json'])) as { items: Node[] }).items;
-  // speaker/layer2_controller.go (speakersForAds): a node is skipped when its network is unavailable,
-  // or when it carries the exclusion label and the speaker runs without --ignore-exclude-lb.
-  const excluded = nodes.filter((node) => node.metadata.labels?.[EXCLUDE_FROM_LOAD_BALANCERS] !== undefined).map((node) => node.metadata.name);
-  if (excluded.length === nodes.length && nodes.length > 0) {
-    return `every node carries ${EXCLUDE_FROM_LOAD_BALANCERS} (${excluded.join(', ')}; kubeadm labels control-plane nodes so), ` +
-      'and MetalLB 0.14+ announces from no such node. Fix: ./setup.sh again, or by hand ' +
-      `\`kubectl label node ${excluded[0]} ${EXCLUDE_FROM_LOAD_BALANCERS}-\` or MetalLB's speaker with --ignore-exclude-lb`;
+/** The parts of an EndpointSlice (discovery.k8s.io/v1) MetalLB reads. */
+interface EndpointSlice {
+  readonly metadata: { readonly labels?: Readonly<Record<string, string>> };
+  readonly endpoints?: ReadonlyArray<{ readonly conditions?: { readonly ready?: boolean | null; readonly serving?: boolean | null } }>;
+}
+
+/** The parts of a Pod that say why it is not ready. */
+interface Pod {
+  readonly metadata: { readonly name: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly spec?: { readonly nodeName?: string };
+  readonly status?: {
+    readonly phase?: string;
+    readonly conditions?: ReadonlyArray<{ readonly type: string; readonly status: string }>;
+    readonly containerStatuses?: ReadonlyArray<{
+      readonly restartCount?: number;
+      readonly state?: { readonly waiting?: { readonly reason?: string }; readonly terminated?: { readonly reason?: string } };
+    }>;
+  };
+}
+
+/** The namespace and DaemonSet of MetalLB's speaker, as its release manifest names them (setup installs it so). */
+const SPEAKER = { namespace: 'metallb-system', daemonSet: 'speaker', selector: 'component=speaker' };
+
+const items = async <T>(kubectl: Kubectl, args: readonly string[]): Promise<T[]> => (JSON.parse(await kubectl([...args, '-o', 'json'])) as { items: T[] }).items;
+
+/** MetalLB v0.16.1 internal/k8s/epslices/endpoint_slices.go EndpointCanServe. */
+function endpointCanServe(conditions: { readonly ready?: boolean | null; readonly serving?: boolean | null } = {}): boolean {
+  return conditions.ready === undefined || conditions.ready === null || conditions.ready || conditions.serving === true;
+}
+
+const isReady = (pod: Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/** `name (CrashLoopBackOff, 6 restarts)`: what `kubectl get pods` would show of a pod that is not ready. */
+function podState(pod: Pod): string {
+  const container = pod.status?.containerStatuses?.[0];
+  const reason = container?.state?.waiting?.reason ?? container?.state?.terminated?.reason ?? pod.status?.phase ?? 'unknown';
+  const restarts = container?.restartCount ?? 0;
+  return `${pod.metadata.name} (${reason}${restarts > 0 ? `, ${restarts} restart${restarts === 1 ? '' : 's'}` : ''})`;
+}
+
+/**
+ * Go's flag package reading a boolean flag from the speaker's args (speaker/main.go declares
+ * `ignore-exclude-lb` with flag.Bool): `-name` or `--name`, optionally `=value` as strconv.ParseBool
+ * reads it; the last occurrence wins.
+ */
+export function boolFlag(args: readonly string[], name: string): boolean {
+  let value = false;
+  for (const arg of args) {
+    const match = new RegExp(`^--?${name}(?:=(.*))?$`).exec(arg);
+    if (match !== null) value = match[1] === undefined || ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(match[1]);
   }
+  return value;
+}
+
+/**
+ * Why the speakers announce none of `silent`, in the order MetalLB v0.16.1 decides
+ * (speaker/layer2_controller.go ShouldAnnounce): first whether an endpoint of the Service can serve
+ * (activeEndpointExists), then which nodes may announce (speakersForAds: not NetworkUnavailable, and
+ * not labelled EXCLUDE_FROM_LOAD_BALANCERS unless the speaker runs with --ignore-exclude-lb), then
+ * whether a speaker on such a node is up.
+ */
+async function whyNotAnnounced(kubectl: Kubectl, namespace: string, silent: readonly string[]): Promise<string> {
+  const slices = await items<EndpointSlice>(kubectl, ['-n', namespace, 'get', 'endpointslices']);
+  const serving = (service: string) => slices.some((slice) => slice.metadata.labels?.['kubernetes.io/service-name'] === service
+    && (slice.endpoints ?? []).some((endpoint) => endpointCanServe(endpoint.conditions)));
+  const unserved = silent.filter((service) => !serving(service));
+  if (unserved.length > 0) {
+    const pods = await items<Pod>(kubectl, ['-n', namespace, 'get', 'pods']);
+    const reasons = unserved.map((service) => {
+      const own = pods.filter((pod) => pod.metadata.labels?.['app.kubernetes.io/name'] === service);
+      return own.length === 0
+        ? `${service} has no pod (see kubectl -n ${namespace} describe deployment ${service})`
+        : `${service}'s pod${own.length === 1 ? '' : 's'} ${own.map(podState).join(', ')} ${own.length === 1 ? 'is' : 'are'} not ready `
+          + `(see kubectl -n ${namespace} describe pod ${own[0].metadata.name} and kubectl -n ${namespace} logs ${own[0].metadata.name} --previous)`;
+    });
+    return `MetalLB announces a Service only while one of its endpoints is ready, and ${reasons.join('; ')}`;
+  }
+
+  const nodes = await items<Node>(kubectl, ['get', 'nodes']);
+  let args: readonly string[] | undefined;
+  try {
+    const daemonSet = JSON.parse(await kubectl(['-n', SPEAKER.namespace, 'get', 'daemonset', SPEAKER.daemonSet, '-o', 'json']));
+    args = daemonSet.spec.template.spec.containers.find((c: { name: string }) => c.name === 'speaker')?.args ?? [];
+  } catch {
+    args = undefined;
+  }
+  const ignoresLabel = args !== undefined && boolFlag(args, 'ignore-exclude-lb');
   const unavailable = nodes.filter((node) => node.status?.conditions?.some((c) => c.type === 'NetworkUnavailable' && c.status === 'True'));
-  if (unavailable.length === nodes.length && nodes.length > 0) {
-    return `every node reports NetworkUnavailable (${unavailable.map((node) => node.metadata.name).join(', ')}): the CNI is not ready; ` +
-      'see kubectl -n kube-system get pods';
+  const excluded = ignoresLabel ? [] : nodes.filter((node) => node.metadata.labels?.[EXCLUDE_FROM_LOAD_BALANCERS] !== undefined);
+  const eligible = nodes.filter((node) => !unavailable.includes(node) && !excluded.includes(node));
+  const names = (list: readonly Node[]) => list.map((node) => node.metadata.name).join(', ');
+  if (eligible.length === 0 && nodes.length > 0) {
+    const reasons: string[] = [];
+    if (excluded.length > 0) {
+      const flag = args === undefined
+        ? `the speaker (${SPEAKER.namespace}/${SPEAKER.daemonSet}, which could not be read) is not known to run with --ignore-exclude-lb`
+        : `the speaker runs without --ignore-exclude-lb (its args: ${args.join(' ') || 'none'})`;
+      reasons.push(`${names(excluded)} carr${excluded.length === 1 ? 'ies' : 'y'} ${EXCLUDE_FROM_LOAD_BALANCERS} (kubeadm labels control-plane nodes so) and ${flag}, `
+        + 'so MetalLB 0.14+ announces from no node. Fix: ./setup.sh again, or by hand '
+        + `\`kubectl label node ${excluded[0].metadata.name} ${EXCLUDE_FROM_LOAD_BALANCERS}-\` or MetalLB's speaker with --ignore-exclude-lb`);
+    }
+    if (unavailable.length > 0) {
+      reasons.push(`${names(unavailable)} report${unavailable.length === 1 ? 's' : ''} NetworkUnavailable: the CNI is not ready; see kubectl -n kube-system get pods`);
+    }
+    return reasons.join('; ');
   }
-  return 'a speaker announces a Service only while a ready pod backs it and an L2Advertisement selects its node: ' +
-    'see `kubectl -n metallb-system get pods -l component=speaker` and the Service\'s events (`kubectl describe service`)';
+
+  const speakers = await items<Pod>(kubectl, ['-n', SPEAKER.namespace, 'get', 'pods', '-l', SPEAKER.selector]);
+  const onEligible = speakers.filter((pod) => eligible.some((node) => node.metadata.name === pod.spec?.nodeName));
+  if (!onEligible.some(isReady)) {
+    return `no MetalLB speaker is ready on ${names(eligible)}, the node${eligible.length === 1 ? '' : 's'} that may announce: `
+      + `${onEligible.length === 0 ? 'none runs there' : onEligible.map(podState).join(', ')}; `
+      + `see kubectl -n ${SPEAKER.namespace} get pods -l ${SPEAKER.selector} and their logs`;
+  }
+  return `the Services have a ready endpoint and a speaker is ready on ${names(eligible)}, yet none announces: see the speakers' logs `
+    + `(kubectl -n ${SPEAKER.namespace} logs -l ${SPEAKER.selector}), the L2Advertisement's node selectors and the Service's events (kubectl describe service)`;
 }
 
 /**
@@ -109,7 +207,7 @@ export function probeAddressAnnounced(kubectl: Kubectl, namespace: string, addre
     }
     const silent = services.filter((service) => !announcing.has(service));
     if (silent.length > 0) {
-      throw new Error(`assigned but not announced: no node announces ${silent.join(', ')}, so ${address} does not answer for them; ${await whyNotAnnounced(kubectl)}`);
+      throw new Error(`assigned but not announced: no node announces ${silent.join(', ')}, so ${address} does not answer for them; ${await whyNotAnnounced(kubectl, namespace, silent)}`);
     }
     const nodes = [...new Set(services.map((service) => announcing.get(service)))];
     return `${services.join(', ')} announced from ${nodes.join(', ')}`;
