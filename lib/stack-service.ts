@@ -44,6 +44,13 @@ export interface ContainerPort {
   readonly containerPort: number;
   /** The port the Service exposes. @default containerPort */
   readonly servicePort?: number;
+  /**
+   * The variable the image reads for the port it listens on (its entrypoint's); the chart sets it to
+   * `containerPort`, so the image moves with the module (test/image-contract.test.ts holds each
+   * module to its image's EXPOSE and entrypoint). @default none: the port reaches the image another
+   * way, e.g. in a config file the chart generates, or within a range passed as two variables
+   */
+  readonly listenVariable?: string;
 }
 
 /** What every service construct is given: the stack's configuration and its Secrets. */
@@ -308,6 +315,8 @@ export class StackService extends Construct {
       ports: props.ports.map((port) => ({ name: port.name, number: port.containerPort })),
       envVariables: Object.fromEntries(Object.entries<string | number | kplus.EnvValue>({
         ...props.env,
+        // Where the image listens: what the ports say.
+        ...Object.fromEntries(props.ports.filter((port) => port.listenVariable !== undefined).map((port) => [port.listenVariable, port.containerPort])),
         // serve-metrics listens there (srcs/common/serve-metrics).
         ...(props.podMetrics === undefined ? {} : { METRICS_LISTEN: METRICS_PORT }),
       }).map(([key, value]) => [key, value instanceof kplus.EnvValue ? value : kplus.EnvValue.fromValue(String(value))])),

@@ -94,7 +94,7 @@ describe('S5–S9 services and ports', () => {
 
   test('S6 phpMyAdmin listens on 5000 and points at the mysql Service', () => {
     expect(servicePorts('phpmyadmin')).toEqual([5000]);
-    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', METRICS_LISTEN: '9117' });
+    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', PMA_LISTEN: '5000', METRICS_LISTEN: '9117' });
   });
 
   test('S7 nginx listens on 80, 443 and 22 (SSH) on the shared address', () => {
@@ -103,7 +103,10 @@ describe('S5–S9 services and ports', () => {
   });
 
   test('S7 nginx redirects /wordpress to WordPress\'s public port and proxies /phpmyadmin/ to the phpmyadmin Service', () => {
-    expect(env('nginx')).toEqual({ SSH_USER: 'ftadmin', HTTPS_PORT_SUFFIX: '', WORDPRESS_PORT_SUFFIX: ':5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000', METRICS_LISTEN: '9117' });
+    expect(env('nginx')).toEqual({
+      SSH_USER: 'ftadmin', HTTPS_PORT_SUFFIX: '', WORDPRESS_PORT_SUFFIX: ':5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000',
+      NGINX_HTTP_LISTEN: '80', NGINX_HTTPS_LISTEN: '443', SSH_LISTEN_PORT: '22', METRICS_LISTEN: '9117',
+    });
   });
 
   test('S8 FTPS serves 21 and every passive port, on the Service and the container alike', () => {
@@ -369,7 +372,7 @@ describe('K3 tunable settings come from the typed configuration', () => {
     expect(envOf('mysql')).toMatchObject({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger', MYSQL_METRICS_USER: 'metrics' });
     expect(envOf('ftps')).toMatchObject({ FTPS_USER: 'files' });
     expect(envOf('nginx')).toMatchObject({ SSH_USER: 'operator' });
-    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30', METRICS_LISTEN: '9117' });
+    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30', INFLUXDB_LISTEN_PORT: '8086', METRICS_LISTEN: '9117' });
     expect(envOf('telegraf')).toMatchObject({ INFLUXDB_DB: 'metrics', INFLUXDB_WRITE_USER: 'writer' });
     expect(envOf('grafana')).toMatchObject({ GRAFANA_ADMIN_USER: 'grafadmin' });
     const datasource = named(tuned, 'ConfigMap', 'grafana-datasources').data['influxdb.yaml'];

@@ -43,8 +43,10 @@ test('B11 Grafana serves HTTPS on 3000 with the tls Secret, TLS 1.3 only', () =>
   // `cert_key`, and `min_tls_version` ("Accepted values are: TLS1.2, TLS1.3"); GF_<SECTION>_<KEY>
   // environment overrides (pkg/setting/setting.go). For protocol https, pkg/api/http_server.go
   // offers a fixed TLS 1.2 list with TLS_RSA_* and *_CBC_* suites: hence TLS 1.3.
-  expect(ini.server).toMatchObject({ protocol: 'https', http_port: '3000', min_tls_version: 'TLS1.3' });
+  expect(ini.server).toMatchObject({ protocol: 'https', min_tls_version: 'TLS1.3' });
   const entrypoint = fs.readFileSync(path.join(SRCS, 'grafana', 'entrypoint.sh'), 'utf8');
+  // The port the chart passes, as Grafana's own [server] http_port override.
+  expect(entrypoint).toContain('export GF_SERVER_HTTP_PORT="$GRAFANA_LISTEN_PORT"');
   expect(entrypoint).toContain('export GF_SERVER_CERT_FILE="$SECRETS_DIR/tls/tls.crt" GF_SERVER_CERT_KEY="$SECRETS_DIR/tls/tls.key"');
   expect(entrypoint).toMatch(/read-secret [^\n]*tls\/tls\.crt tls\/tls\.key/);
 });

@@ -6,9 +6,6 @@ import { configuredService, dataVolume, StackService, StackServiceContext } from
 
 export type FtpsProps = StackServiceContext;
 
-/** vsftpd's control port in the container, told to the image as FTPS_LISTEN_PORT. */
-const CONTROL_PORT = 21;
-
 /**
  * vsftpd's own figures, in the ftps pod, printed by srcs/ftps/collect-metrics: the control
  * connections open now (ESTABLISHED sockets on the control port in the kernel's socket table,
@@ -94,13 +91,13 @@ export class Ftps extends StackService {
       ...configuredService(config, 'ftps', 'LoadBalancer'),
       component: 'file-transfer',
       ports: [
-        { name: 'ftp', containerPort: CONTROL_PORT, servicePort: endpoint.port },
+        { name: 'ftp', containerPort: 21, servicePort: endpoint.port, listenVariable: 'FTPS_LISTEN_PORT' },
         ...passive.map((port) => ({ name: `pasv-${port}`, containerPort: port })),
       ],
       env: {
         FTPS_USER: config.ftps.user,
-        FTPS_LISTEN_PORT: CONTROL_PORT,
         FTPS_PASV_ADDRESS: endpoint.host,
+        // The passive ports, as a range.
         FTPS_PASV_MIN_PORT: min,
         FTPS_PASV_MAX_PORT: max,
       },

@@ -84,11 +84,12 @@ export class Grafana extends StackService {
     const families = [GRAFANA_POD_METRICS];
     // Its own dashboard is drawn before this construct exists: from the families it serves.
     const itself = { name: 'grafana', ownPanels: (namespace: string) => familyPanels('grafana', families, namespace) };
+    const https = { name: 'http', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port, listenVariable: 'GRAFANA_LISTEN_PORT' };
     const passwordFile = `${secretMountPath(secrets.influxdbRead)}/${secrets.influxdbRead.keys[0].key}`;
     super(scope, id, {
       ...configuredService(config, 'grafana', 'LoadBalancer'),
       component: 'monitoring',
-      ports: [{ name: 'http', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port }],
+      ports: [https],
       env: {
         GRAFANA_ADMIN_USER: config.grafana.adminUser,
         // /metrics' login (grafana.ini [metrics]), and the address the certificate names, which the
@@ -110,7 +111,7 @@ export class Grafana extends StackService {
         dashboards: { path: DASHBOARDS_PATH, files: dashboardFiles({ namespace: config.namespace, services: [...props.monitored, itself] }) },
       },
       volume: dataVolume(config, 'grafana', '/var/lib/grafana'),
-      liveness: { kind: 'http', path: '/api/health', port: 3000, scheme: 'HTTPS' },
+      liveness: { kind: 'http', path: '/api/health', port: https.containerPort, scheme: 'HTTPS' },
       firstBootSeconds: 120,
       connectsTo: [influxdb],
       podMetrics: { families, scrapedBy: 'telegraf' },

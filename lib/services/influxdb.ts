@@ -83,13 +83,14 @@ function influxdbPanels(service: string, namespace: string): PanelSpec[] {
 export class InfluxDb extends StackService {
   constructor(scope: Construct, id: string, props: InfluxDbProps) {
     const { config, secrets } = props;
+    const http = { name: 'http', containerPort: 8086, listenVariable: 'INFLUXDB_LISTEN_PORT' };
     // As the admin, whose password only the container holds (as root).
     const influxAdmin = (statement: string, db: string): string[] => ['sh', '-c',
       `influx -username "$INFLUXDB_ADMIN_USER" -password "$(cat ${secretMountPath(secrets.influxdbAdmin)}/password)" -database ${db} -execute '${statement}'`];
     super(scope, id, {
       ...configuredService(config, 'influxdb', 'ClusterIP'),
       component: 'database',
-      ports: [{ name: 'http', containerPort: 8086 }],
+      ports: [http],
       env: {
         INFLUXDB_DB: config.influxdb.database,
         INFLUXDB_ADMIN_USER: config.influxdb.adminUser,
@@ -99,7 +100,7 @@ export class InfluxDb extends StackService {
       },
       secrets: [secrets.influxdbAdmin, secrets.influxdbWrite, secrets.influxdbRead],
       volume: dataVolume(config, 'influxdb', '/var/lib/influxdb'),
-      liveness: { kind: 'http', path: '/ping', port: 8086, scheme: 'HTTP' },
+      liveness: { kind: 'http', path: '/ping', port: http.containerPort, scheme: 'HTTP' },
       firstBootSeconds: 120,
       clientsOnly: true,
       podMetrics: { families: [{ metrics: INFLUXDB_METRICS, panels: influxdbPanels }], scrapedBy: 'telegraf' },

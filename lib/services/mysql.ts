@@ -6,9 +6,6 @@ import { configuredService, dataVolume, StackService, StackServiceContext } from
 
 export type MySqlProps = StackServiceContext;
 
-/** MariaDB's port in the container and the Service's, told to the image as MYSQL_LISTEN_PORT. */
-const PORT = 3306;
-
 /**
  * MariaDB's own figures, served by the mysql pod: srcs/mysql/collect-metrics reads SHOW GLOBAL
  * STATUS as the monitoring account (no privilege, loopback only) and says at its top which status
@@ -85,8 +82,8 @@ export class MySql extends StackService {
     super(scope, id, {
       ...configuredService(config, 'mysql', 'ClusterIP'),
       component: 'database',
-      ports: [{ name: 'mysql', containerPort: PORT }],
-      env: { MYSQL_DATABASE: config.mysql.database, MYSQL_USER: config.mysql.user, MYSQL_METRICS_USER, MYSQL_LISTEN_PORT: PORT },
+      ports: [{ name: 'mysql', containerPort: 3306, listenVariable: 'MYSQL_LISTEN_PORT' }],
+      env: { MYSQL_DATABASE: config.mysql.database, MYSQL_USER: config.mysql.user, MYSQL_METRICS_USER },
       // Every one read by the entrypoint, as root: the metrics password reaches the collector
       // through a client options file the entrypoint writes for it.
       secrets: [secrets.mysqlRoot, secrets.mysqlWordPress, secrets.mysqlMetrics],

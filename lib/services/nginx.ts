@@ -21,9 +21,9 @@ export class Nginx extends StackService {
       ...configuredService(config, 'nginx', 'LoadBalancer'),
       component: 'web',
       ports: [
-        { name: 'http', containerPort: 80, servicePort: endpoints.http.port },
-        { name: 'https', containerPort: 443, servicePort: endpoints.https.port },
-        { name: 'ssh', containerPort: 22, servicePort: endpoints.ssh.port },
+        { name: 'http', containerPort: 80, servicePort: endpoints.http.port, listenVariable: 'NGINX_HTTP_LISTEN' },
+        { name: 'https', containerPort: 443, servicePort: endpoints.https.port, listenVariable: 'NGINX_HTTPS_LISTEN' },
+        { name: 'ssh', containerPort: 22, servicePort: endpoints.ssh.port, listenVariable: 'SSH_LISTEN_PORT' },
       ],
       env: {
         SSH_USER: config.ssh.user,

@@ -14,16 +14,17 @@ export interface PhpMyAdminProps extends StackServiceContext {
 export class PhpMyAdmin extends StackService {
   constructor(scope: Construct, id: string, props: PhpMyAdminProps) {
     const { config, secrets, mysql } = props;
+    const https = { name: 'https', containerPort: 5000, servicePort: publicEndpoints(config).phpmyadmin.port, listenVariable: 'PMA_LISTEN' };
     super(scope, id, {
       ...configuredService(config, 'phpmyadmin', 'LoadBalancer'),
       component: 'web',
-      ports: [{ name: 'https', containerPort: 5000, servicePort: publicEndpoints(config).phpmyadmin.port }],
+      ports: [https],
       env: { PMA_HOST: mysql.host, PMA_PORT: mysql.port },
       secrets: [secrets.tls, secrets.phpMyAdmin],
       // config.inc.php reads it in php-fpm's workers.
       daemonReadSecrets: [secrets.phpMyAdmin],
       // nginx and php-fpm both answer, without depending on the database being up.
-      liveness: { kind: 'http', path: '/healthz.php', port: 5000, scheme: 'HTTPS' },
+      liveness: { kind: 'http', path: '/healthz.php', port: https.containerPort, scheme: 'HTTPS' },
       replicas: config.replicas.phpmyadmin,
       connectsTo: [mysql],
       podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },

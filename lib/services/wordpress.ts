@@ -18,10 +18,11 @@ export class WordPress extends StackService {
   constructor(scope: Construct, id: string, props: WordPressProps) {
     const { config, secrets, mysql } = props;
     const endpoint = publicEndpoints(config).wordpress;
+    const https = { name: 'https', containerPort: 5050, servicePort: endpoint.port, listenVariable: 'WORDPRESS_LISTEN' };
     super(scope, id, {
       ...configuredService(config, 'wordpress', 'LoadBalancer'),
       component: 'web',
-      ports: [{ name: 'https', containerPort: 5050, servicePort: endpoint.port }],
+      ports: [https],
       env: {
         WORDPRESS_DB_HOST: mysql.address,
         WORDPRESS_DB_NAME: config.mysql.database,
@@ -34,7 +35,7 @@ export class WordPress extends StackService {
       // wp-config.php reads them in php-fpm's workers; the users' passwords only install.php (root).
       daemonReadSecrets: [secrets.mysqlWordPress, secrets.wordpressKeys],
       volume: dataVolume(config, 'wordpress', '/var/www/wordpress/wp-content/uploads'),
-      liveness: { kind: 'http', path: '/healthz.php', port: 5050, scheme: 'HTTPS' },
+      liveness: { kind: 'http', path: '/healthz.php', port: https.containerPort, scheme: 'HTTPS' },
       // The first boot waits for MySQL's own first boot, then installs the site.
       firstBootSeconds: 420,
       connectsTo: [mysql],

@@ -14,6 +14,11 @@ GRAFANA_CONFIG="${GRAFANA_CONFIG:-/etc/grafana.ini}"
 GRAFANA_HOME="${GRAFANA_HOME:-/usr/share/grafana}"
 GRAFANA_DATA="${GRAFANA_DATA:-/var/lib/grafana}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+# Grafana's one port (the chart sets it), as Grafana's own override of grafana.ini [server]
+# http_port; the collector reads /metrics there on the loopback.
+GRAFANA_LISTEN_PORT="${GRAFANA_LISTEN_PORT:-3000}"
+export GF_SERVER_HTTP_PORT="$GRAFANA_LISTEN_PORT"
+export GRAFANA_LOCAL_ADDRESS="${GRAFANA_LOCAL_ADDRESS:-127.0.0.1:$GRAFANA_LISTEN_PORT}"
 # The pod's metrics port (lib/monitoring/pod-metrics.ts METRICS_PORT; the chart sets it).
 export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 

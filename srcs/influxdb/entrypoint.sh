@@ -24,9 +24,13 @@ esac
 # storage dirs and ports with InfluxDB's own INFLUXDB_* overrides.
 INFLUXDB_CONFIG="${INFLUXDB_CONFIG:-/etc/influxdb/influxdb.conf}"
 INFLUXDB_STORAGE="${INFLUXDB_STORAGE:-/var/lib/influxdb}"
+# The HTTP API's port (the chart sets it): InfluxDB's own INFLUXDB_HTTP_BIND_ADDRESS override of
+# influxdb.conf [http] bind-address, unless the host tests set that address themselves.
+INFLUXDB_LISTEN_PORT="${INFLUXDB_LISTEN_PORT:-8086}"
+export INFLUXDB_HTTP_BIND_ADDRESS="${INFLUXDB_HTTP_BIND_ADDRESS:-:$INFLUXDB_LISTEN_PORT}"
 # This server on the loopback: the temporary one listens there only, the real one too (among its
 # addresses), where collect-metrics reads it.
-export INFLUXDB_LOCAL_ADDRESS="${INFLUXDB_LOCAL_ADDRESS:-127.0.0.1:8086}"
+export INFLUXDB_LOCAL_ADDRESS="${INFLUXDB_LOCAL_ADDRESS:-127.0.0.1:$INFLUXDB_LISTEN_PORT}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 # The pod's metrics port (lib/monitoring/pod-metrics.ts METRICS_PORT; the chart sets it).
 export METRICS_LISTEN="${METRICS_LISTEN:-9117}"

@@ -23,7 +23,9 @@ NGINX_HTTPS_LISTEN="${NGINX_HTTPS_LISTEN:-443}"
 NGINX_STATUS_PORT="${NGINX_STATUS_PORT:-8081}"
 METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"
-SSH_LISTEN="${SSH_LISTEN:-0.0.0.0:22}"
+# sshd's port (the chart sets it); the host tests move the whole address.
+SSH_LISTEN_PORT="${SSH_LISTEN_PORT:-22}"
+SSH_LISTEN="${SSH_LISTEN:-0.0.0.0:$SSH_LISTEN_PORT}"
 SSHD_DIR="${SSHD_DIR:-/etc/ssh}"
 WWW_ROOT="${WWW_ROOT:-/var/www/ft-services}"
 # Where the image keeps its templates: common/ (shared) and nginx/ (ours).

@@ -4,7 +4,8 @@
 set -eu
 
 NGINX_HTTPS_LISTEN="${NGINX_HTTPS_LISTEN:-443}"
-SSH_LISTEN="${SSH_LISTEN:-0.0.0.0:22}"
+SSH_LISTEN_PORT="${SSH_LISTEN_PORT:-22}"
+SSH_LISTEN="${SSH_LISTEN:-0.0.0.0:$SSH_LISTEN_PORT}"
 
 # host:port to connect to for a listen spec: `443`, `0.0.0.0:22` or `127.0.0.1:8443`.
 local_address() {
