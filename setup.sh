@@ -222,7 +222,9 @@ check_kubectl_version() {
   ((minor >= 27)) || die "kubectl 1.$minor is too old: setup needs 1.27 or later (apply --applyset). Install a newer kubectl, or remove it from PATH to use 'minikube kubectl --'."
 }
 
-# pitfalls 3: on macOS the docker driver's network is not reachable from the host.
+# On macOS, Docker runs containers inside a VM, so the docker driver's network (and the
+# load-balancer address in it) is not reachable from the host (Docker Desktop's networking docs:
+# no docker0 bridge on the host, containers cannot be pinged from it).
 warn_macos_docker_network() {
   [[ "$(uname -s)" == Darwin ]] || return 0
   local driver="$FT_MINIKUBE_DRIVER"

@@ -448,9 +448,12 @@ export class StackService extends Construct {
 
 /**
  * Every public Service asks for the one load-balancer address (S4). With MetalLB they share it
- * through the same `allow-shared-ip` key; sharing needs `externalTrafficPolicy: Cluster` (pitfall 2),
- * which also keeps FTPS data connections coming from the same address as the control connection
- * (pitfall 4).
+ * through the same `allow-shared-ip` key; MetalLB lets Services share an address when they have the
+ * same key, different ports, and either `externalTrafficPolicy: Cluster` or the very same pods
+ * (metallb website/content/usage/_index.md, "IP Address Sharing"). Cluster it is, which also keeps
+ * an FTPS client's data connections and its control connection on one source address as vsftpd
+ * sees them: vsftpd refuses a data connection from another address than the control connection's
+ * unless `pasv_promiscuous` is on (vsftpd.conf(5)).
  *
  * With MetalLB no NodePort is allocated behind the address, so the address stays the only way in
  * (S4): in layer 2 mode "all traffic for a service IP goes to one node. From there, kube-proxy

@@ -7,7 +7,7 @@ import { metricSelect, PanelSpec, podMetricsQuery, PodMetrics } from './dashboar
 import { counter, gauge, MetricFamily } from './pod-metrics';
 
 /**
- * nginx's own figures, in every pod that runs nginx (nginx, wordpress, phpmyadmin): its stub_status
+ * nginx's own metrics, in every pod that runs nginx (nginx, wordpress, phpmyadmin): its stub_status
  * page (srcs/common/nginx.conf.template, on 127.0.0.1 only; nginx
  * src/http/modules/ngx_http_stub_status_module.c) printed by srcs/common/collect-nginx-metrics.
  * The counters count since nginx started; each scrape is one of the requests and, while it runs,
@@ -23,7 +23,7 @@ export const NGINX_METRICS = {
   requests: counter('nginx_http_requests_total'),
 } satisfies MetricFamily;
 
-/** nginx's own figures (stub_status), in every pod that runs nginx. */
+/** nginx's own metrics (stub_status), in every pod that runs nginx. */
 function nginxPanels(service: string, namespace: string): PanelSpec[] {
   const m = NGINX_METRICS;
   const perPod = podMetricsQuery(service, namespace);

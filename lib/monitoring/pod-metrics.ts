@@ -1,5 +1,5 @@
 /**
- * A service's own figures, served by each of its pods in Prometheus text on a metrics port, and
+ * A service's own metrics, served by each of its pods in Prometheus text on a metrics port, and
  * read ONCE PER POD on any number of nodes (B10): the DaemonSet's telegraf on each node
  * reads the pods of its own node only, through `inputs.prometheus` with `monitor_kubernetes_pods`
  * and `pod_scrape_scope = "node"` (telegraf v1.34.4 plugins/inputs/prometheus/kubernetes.go
@@ -16,20 +16,20 @@
  */
 
 /**
- * Where every pod serves its own figures: srcs/common/serve-metrics (busybox httpd running the
+ * Where every pod serves its own metrics: srcs/common/serve-metrics (busybox httpd running the
  * image's collector) on one port, the same in every pod (each pod has its own address), which no
  * Service carries.
  */
 export const METRICS_PORT = 9117;
 export const METRICS_PATH = '/cgi-bin/metrics';
 
-/** One figure a collector prints: a sample without labels, of Prometheus type `type`. */
+/** One metric a collector prints: a sample without labels, of Prometheus type `type`. */
 export interface PodMetric {
   readonly name: string;
   readonly type: 'gauge' | 'counter';
 }
 
-/** The figures of one program in a pod (nginx, php-fpm, MariaDB…), by what the panels call them. */
+/** The metrics of one program in a pod (nginx, php-fpm, MariaDB…), by what the panels call them. */
 export type MetricFamily = Readonly<Record<string, PodMetric>>;
 
 export const gauge = (name: string): PodMetric => ({ name, type: 'gauge' });

@@ -3,11 +3,12 @@
  * this stack, and where it is written. Pure data; the chart puts `telegrafConfig(...)` into the
  * ConfigMap mounted at `/etc/telegraf/telegraf.conf` (srcs/README.md).
  *
- * Where the numbers come from, and why (pitfall 10):
- * - `inputs.cpu`/`inputs.mem` inside a container read that container's /proc, which shows the
- *   NODE's totals, so per-service dashboards built on them all show the same curve.
- * - `inputs.docker` needs the docker runtime's socket (minikube may run containerd or CRI-O) and
- *   root access to it.
+ * Where the numbers come from, and why:
+ * - `inputs.cpu`/`inputs.mem` inside a container read that container's /proc, whose /proc/stat and
+ *   /proc/meminfo are the NODE's (the kernel does not namespace them; proc(5)), so per-service
+ *   dashboards built on them all show the same curve.
+ * - `inputs.docker` needs the docker runtime's socket (plugins/inputs/docker/README.md; minikube
+ *   may run containerd or CRI-O) and root access to it.
  * - The kubelet's Summary API (`inputs.kubernetes`, `GET https://<node>:10250/stats/summary`) is
  *   runtime-agnostic and reports every container of the node by namespace/pod/container: the
  *   per-container CPU, memory and pod network we need. It does not report restarts.

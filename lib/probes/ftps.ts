@@ -16,7 +16,8 @@ export interface FtpEndpoint {
 /** Logs in over explicit TLS (AUTH TLS) with passive data connections (PASV, as through the load balancer). */
 export async function connectFtps(endpoint: FtpEndpoint, user: string, password: string): Promise<Client> {
   const client = new Client(15000);
-  // PASV, not EPSV: the 227 reply carries the address the server advertises (pitfall 4).
+  // PASV, not EPSV: the 227 reply carries the address the server advertises (RFC 959's PASV),
+  // which S8 checks is the load balancer's; EPSV's 229 reply carries a port only (RFC 2428, 3).
   client.prepareTransfer = enterPassiveModeIPv4;
   try {
     await client.access({

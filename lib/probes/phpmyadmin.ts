@@ -1,7 +1,9 @@
 /**
  * phpMyAdmin probes (S6 directly on its port, S7 behind nginx's /phpmyadmin/): the login page and
  * its assets load, and a cookie login with the database credentials works without any redirect
- * leaving the base URL (the classic sub-path failure, pitfalls 6). `baseUrl` ends with `/`, e.g.
+ * leaving the base URL: behind a proxy's sub-path, phpMyAdmin cannot know the prefix and, unless
+ * told its absolute URI, redirects after login to /index.php at the root (a maintainer's answer in
+ * phpmyadmin/phpmyadmin issue 12374; srcs/phpmyadmin/config.inc.php). `baseUrl` ends with `/`, e.g.
  * `https://IP:5000/` or `https://IP/phpmyadmin/`.
  */
 import { CookieJar, httpRequest, Trust } from './http';

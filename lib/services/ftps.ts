@@ -7,7 +7,7 @@ import { configuredService, dataVolume, StackService, StackServiceContext } from
 export type FtpsProps = StackServiceContext;
 
 /**
- * vsftpd's own figures, in the ftps pod, printed by srcs/ftps/collect-metrics: the control
+ * vsftpd's own metrics, in the ftps pod, printed by srcs/ftps/collect-metrics: the control
  * connections open now (ESTABLISHED sockets on the control port in the kernel's socket table,
  * health checks' included), and what vsftpd logged since the container started, counted by
  * srcs/ftps/count-vsftpd-log from vsftpd's own log lines (vsftpd logging.c): logins of the FTP
@@ -25,7 +25,7 @@ export const FTPS_METRICS = {
 } satisfies MetricFamily;
 
 /**
- * vsftpd's figures (srcs/ftps/collect-metrics): sessions from the kernel's socket table, the
+ * vsftpd's metrics (srcs/ftps/collect-metrics): sessions from the kernel's socket table, the
  * rest counted from vsftpd's own log lines by srcs/ftps/count-vsftpd-log.
  */
 function ftpsPanels(service: string, namespace: string): PanelSpec[] {
@@ -79,7 +79,8 @@ function ftpsPanels(service: string, namespace: string): PanelSpec[] {
 
 /**
  * vsftpd with TLS required (S8). Every passive data port is a port of the Service as well as of the
- * container, on the same number, because vsftpd tells clients the port it listens on (pitfall 4).
+ * container, on the same number, because vsftpd tells clients the port it listens on (its 227
+ * reply to PASV), and a Service has single ports, no ranges (core/v1 ServicePort).
  */
 export class Ftps extends StackService {
   constructor(scope: Construct, id: string, props: FtpsProps) {

@@ -7,7 +7,7 @@ import { configuredService, dataVolume, StackService, StackServiceContext } from
 export type MySqlProps = StackServiceContext;
 
 /**
- * MariaDB's own figures, served by the mysql pod: srcs/mysql/collect-metrics reads SHOW GLOBAL
+ * MariaDB's own metrics, served by the mysql pod: srcs/mysql/collect-metrics reads SHOW GLOBAL
  * STATUS as the monitoring account (no privilege, loopback only) and says at its top which status
  * variable each one is.
  */
@@ -22,7 +22,7 @@ export const MYSQL_METRICS = {
   bufferPoolSize: gauge('mysql_innodb_buffer_pool_size_bytes'),
 } satisfies MetricFamily;
 
-/** MariaDB's own figures (srcs/mysql/collect-metrics: SHOW GLOBAL STATUS, as a monitoring account). */
+/** MariaDB's own metrics (srcs/mysql/collect-metrics: SHOW GLOBAL STATUS, as a monitoring account). */
 function mysqlPanels(service: string, namespace: string): PanelSpec[] {
   const m = MYSQL_METRICS;
   const perPod = podMetricsQuery(service, namespace);

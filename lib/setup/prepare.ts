@@ -23,7 +23,9 @@ import { LB_ADDRESS_ALLOWED, rememberedNamespace, SetupInputError, statePaths, u
 
 /**
  * The load-balancer address in the node's /24 (minikube's network): .240, or .241 when the node
- * itself is .240 (pitfalls 3: the node's own IP would shadow its sshd).
+ * itself is .240: a LoadBalancer Service on port 22 at the node's own address could take the
+ * traffic meant for the sshd of minikube's docker-driver node, which minikube logs in through
+ * (`minikube ssh`, and its provisioning over SSH).
  */
 export function lbAddressFor(nodeIp: string): string {
   if (!isIPv4(nodeIp)) throw new SetupInputError('the node IP printed by `minikube ip`', nodeIp, 'an IPv4 address (is the cluster running?)');

@@ -4,8 +4,9 @@
  * The file is static: it reads the environment (php-fpm keeps it, `clear_env = no`) and the
  * blowfish secret from its Secret file, so no credential is ever written into the image (K2).
  *
- * It serves both https://IP:5000/ directly and https://IP/phpmyadmin/ behind nginx (pitfalls 6):
- * phpMyAdmin cannot know the URL the browser used, so the absolute URI is computed per request
+ * It serves both https://IP:5000/ directly and https://IP/phpmyadmin/ behind nginx. phpMyAdmin
+ * cannot know the URL the browser used (a maintainer's answer in phpmyadmin/phpmyadmin issue
+ * 12374: it needs PmaAbsoluteUri then), so the absolute URI is computed per request
  * from the X-Forwarded-Host/Prefix headers nginx sends (or, directly, from the Host header).
  * Every link, the login form's target, the redirects after login and the cookie path then stay
  * under that prefix, on https.

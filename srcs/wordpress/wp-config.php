@@ -3,7 +3,9 @@
  * ft_services WordPress configuration. Nothing site-specific is baked in: database settings come
  * from the environment the chart sets, the password and the key material from mounted Secrets
  * (K2), and the site's address from WORDPRESS_URL, the stack's configured public address (a new
- * load-balancer IP is a new value there, never a database change: pitfall 5).
+ * load-balancer IP is a new value there, never a database change). WordPress otherwise keeps its
+ * address as `siteurl` and `home` in the database and redirects every request to it, the old one
+ * too after a move; WP_HOME and WP_SITEURL override both (wordpress.org, "Changing The Site URL").
  */
 
 require_once (getenv('FT_SHARE') ?: '/usr/local/share/ft-services') . '/common/read-secret.php';
