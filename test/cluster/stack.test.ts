@@ -45,6 +45,13 @@ const secret = (name: keyof ReturnType<typeof stackSecrets>, key?: string) => re
 const tail = (ran: { stdout: string; stderr: string }) => `${ran.stdout}\n${ran.stderr}`.split('\n').slice(-40).join('\n');
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
+/** Which verdicts of check rest on something that is not the real program, and why. */
+function standIn(row: CheckRow): string {
+  if (/Grafana/.test(row.title)) return 'yes: Debian has no Grafana package, the grafana image runs a stand-in (.ci/cluster/alpine-to-debian says what it serves)';
+  if (row.requirement === 'B8') return 'no: kube-router enforces the policies (minikube\'s Calico cannot be built here)';
+  return 'no';
+}
+
 /** Asserts the run ended well, showing the end of its output when it did not. */
 function expectSucceeded(ran: SetupRun, what: string): void {
   expect({ what, status: ran.status, tail: ran.status === 0 ? '' : tail(ran) }).toEqual({ what, status: 0, tail: '' });
@@ -144,8 +151,9 @@ test('B6 B14 ./setup.sh check passes every row against the real cluster', async 
   const check = await setup.run('check');
   rows = checkRows(check.stdout);
   fs.writeFileSync(path.join(OUTPUT, 'check-table.txt'), check.stdout);
-  figures.add(`./setup.sh check: ${rows.length} rows in ${seconds(check.seconds * 1000)}`, [['requirement', 'verdict', 'check', 'detail'],
-    ...rows.map((row) => [row.requirement, row.ok ? 'pass' : 'FAIL', row.title, row.detail.replace(/\|/g, '\\|')])]);
+  figures.add(`./setup.sh check: ${rows.length} rows in ${seconds(check.seconds * 1000)} (every image is built from srcs/ on Debian 13's packages, .ci/cluster/alpine-to-debian)`,
+    [['requirement', 'verdict', 'check', 'detail', 'rests on a stand-in'],
+      ...rows.map((row) => [row.requirement, row.ok ? 'pass' : 'FAIL', row.title, row.detail, standIn(row)].map((cell) => cell.replace(/\|/g, '\\|')))]);
   expect(rows.length).toBeGreaterThan(30);
   expect(rows.filter((row) => !row.ok)).toEqual([]);
   expect(check.status).toBe(0);
