@@ -359,6 +359,9 @@ export class StackService extends Construct {
           storageClassName: volume.storageClass,
         },
       });
+      // The claim first in the manifests, which kubectl applies in order: a Deployment applied before
+      // its claim has the scheduler log `persistentvolumeclaim "<name>-data" not found` on a first deploy.
+      this.workload.node.addDependency(this.claim);
       const claim = kplus.PersistentVolumeClaim.fromClaimName(this, 'DataClaim', this.claim.name);
       this.container.mount(volume.path, kplus.Volume.fromPersistentVolumeClaim(this, 'DataVolume', claim, { name: 'data' }));
     }

@@ -148,6 +148,18 @@ describe('S10 K6 databases keep their data', () => {
     expect(workload(name).spec.strategy).toEqual({ type: 'Recreate' });
   });
 
+  test('S10 K6 every claim comes before the workload that mounts it, in the order kubectl applies the manifests', () => {
+    // kubectl apply sends the objects in the order of the file; a Deployment before its claim makes
+    // the scheduler log `persistentvolumeclaim "influxdb-data" not found` on a first deploy.
+    const mounting = workloads(objects).flatMap((w) => w.spec.template.spec.volumes
+      .filter((v: Manifest) => v.persistentVolumeClaim !== undefined)
+      .map((v: Manifest) => ({ workload: w.metadata.name, claim: v.persistentVolumeClaim.claimName })));
+    expect(mounting.map(({ claim }) => claim).sort()).toEqual(ofKind(objects, 'PersistentVolumeClaim').map((c) => c.metadata.name).sort());
+    const position = (kind: string, name: string) => objects.findIndex((o) => o.kind === kind && o.metadata.name === name);
+    const late = mounting.filter(({ workload: name, claim }) => position('PersistentVolumeClaim', claim) > position('Deployment', name));
+    expect(late).toEqual([]);
+  });
+
   test('S8 FTPS files, WordPress uploads and Grafana\'s database survive a restart too', () => {
     expect(mounts('ftps')['/var/lib/ftp'].name).toBe('data');
     expect(mounts('wordpress')['/var/www/wordpress/wp-content/uploads'].name).toBe('data');
