@@ -439,29 +439,49 @@ apply_metallb_chart() {
   die "MetalLB refused the address pool (above). See \"MetalLB\" in README.md's Troubleshooting."
 }
 
+# When this field manager last changed each object of FILES, one "Kind/name time" a line, sorted.
+# The API server moves a manager's managedFields time only when its apply changes the object (no
+# change: apimachinery pkg/util/managedfields/internal/structuredmerge.go returns no object, and
+# managedfieldsupdater.go keeps the time), and controllers writing status do not touch it: two
+# listings tell what one apply changed. Objects not yet created are left out (--ignore-not-found).
+applied_times() {
+  kube -n "$NAMESPACE" get "$@" --ignore-not-found --no-headers \
+    -o "custom-columns=KIND:.kind,NAME:.metadata.name,CHANGED:.metadata.managedFields[?(@.manager==\"$FIELD_MANAGER\")].time" |
+    awk '{ print $1 "/" $2, $3 }' | sort
+}
+
 # Server-side apply (10.7): no object, Secrets included, gets a last-applied-configuration copy of
 # itself, and --prune with an ApplySet deletes what left the chart (kubectl pkg/cmd/apply/applyset.go;
 # the parent Secret is created in the -n namespace on first use).
 apply_stack() {
-  local log="$FT_STATE_DIR/logs/apply.log"
+  local log="$FT_STATE_DIR/logs/apply.log" before after applied changed
+  local files=(-f "$MANIFESTS/ft-services-secrets.k8s.yaml" -f "$MANIFESTS/ft-services.k8s.yaml")
   mkdir -p "$FT_STATE_DIR/logs"
   kube_apply -f "$MANIFESTS/ft-services-namespace.k8s.yaml" >"$log" 2>&1 || {
     cat "$log" >&2
     die "kubectl could not apply namespace $NAMESPACE (above)"
   }
   apply_metallb_chart
-  kube_apply -n "$NAMESPACE" --applyset="$STACK_APPLYSET" --prune \
-    -f "$MANIFESTS/ft-services-secrets.k8s.yaml" -f "$MANIFESTS/ft-services.k8s.yaml" >"$log" 2>&1 || {
+  before="$(applied_times "${files[@]}")" || die "kubectl could not read the stack's objects (above)"
+  kube_apply -n "$NAMESPACE" --applyset="$STACK_APPLYSET" --prune "${files[@]}" >"$log" 2>&1 || {
     cat "$log" >&2
     die "kubectl apply failed (above; log: $log)"
   }
+  after="$(applied_times "${files[@]}")" || die "kubectl could not read the stack's objects (above)"
   # Server-side apply leaves what other field managers own, so a Secret an older client-side apply
   # made would keep its values in this annotation (kubectl pkg/cmd/apply/apply.go,
   # saveLastApplyAnnotationIfNecessary): remove it. Removing an absent annotation is no error
   # (pkg/cmd/annotate/annotate.go).
   kube -n "$NAMESPACE" annotate secrets -l "$STACK_LABEL" kubectl.kubernetes.io/last-applied-configuration- >/dev/null
-  # Server-side apply prints "<kind>/<name> serverside-applied" and, for what left the set, "… pruned".
-  info "    $(grep -c ' serverside-applied$' "$log" || true) objects applied (log: $log)"
+  # Server-side apply prints "<kind>/<name> serverside-applied" for every object it was given, changed
+  # or not, and "… pruned" for what left the set; the listings tell which it created or changed.
+  applied="$(grep -c ' serverside-applied$' "$log" || true)"
+  changed="$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep -c . || true)"
+  if ((changed == 0)); then
+    info "    nothing to change: the cluster already held all $applied objects as the chart has them (log: $log)"
+  else
+    info "    $changed of $applied objects created or changed (log: $log)"
+  fi
   grep ' pruned$' "$log" | sed 's/^/    removed from the chart, deleted: /' || true
 }
 

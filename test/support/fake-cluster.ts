@@ -11,6 +11,11 @@
  *   kubectl apply --applyset  pkg/cmd/apply/apply.go: the flag exists only with KUBECTL_APPLYSET=true
  *                     (pkg/cmd/util/helpers.go), "--applyset requires --prune", and a namespaced
  *                     parent needs -n; server-side apply prints "<kind>/<name> serverside-applied"
+ *                     for every object, changed or not
+ *   kubectl get -f … -o custom-columns  one line per object the cluster holds, columns padded with
+ *                     spaces (pkg/cmd/get/customcolumn.go); here the last column is a change mark
+ *                     that moves only when an apply changed the object, as setup's field manager's
+ *                     managedFields time does
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -25,7 +30,7 @@ export interface FakeCluster {
   readonly calls: string;
   /** Everything `kubectl apply` was given (files and stdin). */
   readonly applied: string;
-  /** The fake cluster's state: files `running`, `dashboard`, `metallb`, `speaker-args`, `cni`. */
+  /** The fake cluster's state: files `running`, `dashboard`, `metallb`, `speaker-args`, `cni`, `objects`. */
   readonly state: string;
   readonly dir: string;
 }
@@ -73,6 +78,17 @@ for ((i = 1; i <= $#; i++)); do
     -f) j=$((i + 1)); files+=("\${!j}") ;;
   esac
 done
+# "Kind/name<TAB>text" for each object of the files: YAML documents, or one JSON object a line.
+objects_in() {
+  awk 'function flush() { if (key != "") print key "\\t" text; key = ""; text = ""; kind = "" }
+       /^[{]/ { flush(); match($0, /"kind":"[A-Za-z]+"/); k = substr($0, RSTART + 8, RLENGTH - 9)
+                match($0, /"name":"[^"]+"/); print k "/" substr($0, RSTART + 8, RLENGTH - 9) "\\t" $0; next }
+       /^---/ { flush(); next }
+       /^kind: / { kind = $2 }
+       kind != "" && key == "" && /^  name: / { key = kind "/" $2 }
+       { text = text $0 "\\001" }
+       END { flush() }' "$@"
+}
 case "$*" in
   *"version --client -o json"*) echo '{"clientVersion":{"major":"1","minor":"31","gitVersion":"v1.31.0","platform":"linux/amd64"},"kustomizeVersion":"v5.4.2"}' ;;
   *" apply "*)
@@ -86,11 +102,22 @@ case "$*" in
         https://*metallb*) touch "$state/metallb"; printf '%s' '["--port=9120","--log-level=info"]' > "$state/speaker-args"; echo "namespace/metallb-system created" ;;
         -) cat >> "$FAKE_APPLIED" ;;
         *) cat "$f" >> "$FAKE_APPLIED"; echo >> "$FAKE_APPLIED"
-           # One "<kind>/<name> serverside-applied" line per object (YAML documents, or one JSON object a line).
-           awk '/^kind: /{kind=tolower($2); next} kind!="" && /^  name: /{print kind "/" $2 " serverside-applied"; kind=""}
-                /^[{]/{match($0, /"kind":"[A-Za-z]+"/); k=tolower(substr($0, RSTART+8, RLENGTH-9)); match($0, /"name":"[^"]+"/); print k "/" substr($0, RSTART+8, RLENGTH-9) " serverside-applied"}' "$f" ;;
+           # One "<kind>/<name> serverside-applied" line per object, changed or not; an object's
+           # change mark moves only when its text changed (as a field manager's managedFields time).
+           touch "$state/objects"
+           objects_in "$f" | awk -F '\\t' -v store="$state/objects" '
+             BEGIN { while ((getline line < store) > 0) { split(line, f, "\\t"); mark[f[1]] = f[2]; text[f[1]] = f[3]; if (f[2] + 0 > top) top = f[2] + 0 } }
+             { if (!($1 in mark) || text[$1] != $2) { mark[$1] = ++top; text[$1] = $2 }
+               split($1, p, "/"); print tolower(p[1]) "/" p[2] " serverside-applied" }
+             END { printf "" > (store ".new"); for (k in mark) print k "\\t" mark[k] "\\t" text[k] > (store ".new") }'
+           mv "$state/objects.new" "$state/objects" ;;
       esac
     done ;;
+  *" get -f "*)
+    # custom-columns KIND, NAME and the change mark of every object of the files the cluster holds.
+    objects_in "\${files[@]}" | awk -F '\\t' -v store="$state/objects" '
+      BEGIN { while ((getline line < store) > 0) { split(line, f, "\\t"); mark[f[1]] = f[2] } }
+      $1 in mark { split($1, p, "/"); print p[1] "   " p[2] "   " mark[$1] }' ;;
   *"get namespace metallb-system"*) [[ -f "$state/metallb" ]] || { echo 'Error from server (NotFound): namespaces "metallb-system" not found' >&2; exit 1; }; echo namespace/metallb-system ;;
   *"get daemonset speaker"*) cat "$state/speaker-args" ;;
   *"patch daemonset speaker"*) printf '%s' '["--port=9120","--log-level=info","--ignore-exclude-lb"]' > "$state/speaker-args"; echo "daemonset.apps/speaker patched" ;;
