@@ -388,15 +388,15 @@ export function probeNetworkPoliciesEnforced(kubectl: Kubectl, namespace: string
 }
 
 /**
- * B10 S4: every pod of `figures`' services serves its own figures on `port` to telegraf and to no
+ * B10 S4: every pod of `metrics`' services serves its own metrics on `port` to telegraf and to no
  * other pod. Pods are addressed by their own IP, as telegraf's pod discovery does (no Service
  * carries the port): the outsider pod (withOutsider) must fail to open any of them, and a pod of
  * `reader` (telegraf, whose image has busybox wget) must read from each one a page that names
- * the metric `figures` gives for its service.
+ * the metric `metrics` gives for its service (what the check's output calls its figures).
  */
-export function probePodFiguresFenced(kubectl: Kubectl, namespace: string, figures: Readonly<Record<string, string>>, port: number, path: string,
+export function probePodMetricsFenced(kubectl: Kubectl, namespace: string, metrics: Readonly<Record<string, string>>, port: number, path: string,
   reader = 'telegraf', outsider = newOutsider()): Promise<ProbeResult> {
-  const services = Object.keys(figures);
+  const services = Object.keys(metrics);
   return probe('B10', `each pod of ${services.join(', ')} serves its own figures on ${port} to ${reader} and to no other pod`, async () => {
     const pods: Array<{ service: string; ip: string }> = [];
     for (const service of services) {
@@ -417,7 +417,7 @@ export function probePodFiguresFenced(kubectl: Kubectl, namespace: string, figur
       const page = await kubectl(['-n', namespace, 'exec', from, '--', 'timeout', '10', 'wget', '-q', '-O', '-', `http://${ip}:${port}${path}`]).catch((error: Error) => {
         throw new Error(`${reader} cannot read ${service}'s figures at ${ip}:${port}${path}: ${error.message}`);
       });
-      expectThat(new RegExp(`^${figures[service]} `, 'm').test(page), `${service}'s figures at ${ip}:${port}${path} have no ${figures[service]}`);
+      expectThat(new RegExp(`^${metrics[service]} `, 'm').test(page), `${service}'s figures at ${ip}:${port}${path} have no ${metrics[service]}`);
     }
     return `refused to the outsider pod; ${reader} read ${pods.map(({ service, ip }) => `${service} (${ip})`).join(', ')}`;
   });

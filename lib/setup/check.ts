@@ -10,7 +10,7 @@ import { publicEndpoints, ServiceType } from '../endpoints';
 import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from '../monitoring/dashboards';
 import { METRICS_PATH, METRICS_PORT } from '../monitoring/pod-metrics';
 import { METRICS, SERIES_TAGS } from '../monitoring/telegraf-config';
-import { AllowedClients, ConnectCommand, Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeNetworkPoliciesEnforced, probePodFiguresFenced, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
+import { AllowedClients, ConnectCommand, Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeNetworkPoliciesEnforced, probePodMetricsFenced, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
 import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from '../probes/ftps';
 import { probeGrafanaDashboards, probeGrafanaQuery } from '../probes/grafana';
 import { httpRedirect, httpsPage, tlsHandshake, Trust } from '../probes/http';
@@ -98,7 +98,7 @@ export function stackChecks(env: CheckEnvironment): Check[] {
     check('S8', () => probeFtpsPlainLoginRefused(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPassiveAddress(ftps, config.ftps.user, env.secret(secrets.ftpsUser), ip, config.ftps.passivePorts.min, config.ftps.passivePorts.max)),
     check('B8', () => probeNetworkPoliciesEnforced(kubectl, namespace, allowedClients(services), clientConnect(services))),
-    check('B10', () => probePodFiguresFenced(kubectl, namespace, metricToFind(services), METRICS_PORT, METRICS_PATH)),
+    check('B10', () => probePodMetricsFenced(kubectl, namespace, metricToFind(services), METRICS_PORT, METRICS_PATH)),
     check('S9', () => probeGrafanaDashboards(grafana, Object.fromEntries(services.map(({ name }) => [dashboardUid(name), dashboardTitle(name)])))),
     ...services.map(({ name: service }) => check('S9', () => probeGrafanaQuery(grafana, INFLUXDB_DATASOURCE_UID, config.influxdb.database,
       `Grafana shows live CPU metrics of ${service}`,

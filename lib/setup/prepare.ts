@@ -19,7 +19,7 @@ import { STACK_NAME } from '../stack-service';
 import { ensureCredentials, secretChecksums, secretData } from './credentials';
 import { imageTag } from './image-tags';
 import { summary } from './report';
-import { LB_ADDRESS_ALLOWED, rememberedNamespace, SetupInputError, statePaths, userOverrides, validateUserConfig } from './state';
+import { LB_ADDRESS_ALLOWED, namingSource, rememberedNamespace, SetupInputError, statePaths, userOverrides } from './state';
 
 /**
  * The load-balancer address in the node's /24 (minikube's network): .240, or .241 when the node
@@ -54,8 +54,7 @@ export interface Prepared {
 
 /** What setup decides this run, before anything is written: the address and the image tags over the user's settings. */
 export function resolveRun(inputs: SetupInputs): { config: StackConfig; user: StackConfigOverrides; own: StackConfigOverrides; tags: Record<string, string> } {
-  const { overrides: user } = userOverrides(inputs.stateDir, inputs.userConfigFile);
-  validateUserConfig(inputs.stateDir, inputs.userConfigFile);
+  const { overrides: user, source } = userOverrides(inputs.stateDir, inputs.userConfigFile);
   let address: string;
   if (inputs.lbAddress !== undefined && inputs.lbAddress !== '') {
     if (!isIPv4(inputs.lbAddress)) throw new SetupInputError('FT_LB_ADDRESS', inputs.lbAddress, LB_ADDRESS_ALLOWED);
@@ -66,7 +65,8 @@ export function resolveRun(inputs: SetupInputs): { config: StackConfig; user: St
   const srcs = path.join(inputs.root, 'srcs');
   const tags = Object.fromEntries(SERVICE_NAMES.map((service) => [service, imageTag(srcs, service)]));
   const own: StackConfigOverrides = { loadBalancer: { address }, images: { tags } };
-  const config = resolveStackConfig(own, user);
+  // The one resolution of this run's configuration: setup's own decisions under the user's settings.
+  const config = namingSource(source, () => resolveStackConfig(own, user));
   const before = rememberedNamespace(inputs.stateDir);
   if (before !== undefined && before !== config.namespace) {
     throw new SetupInputError('namespace', config.namespace, `the namespace this stack lives in ("${before}"); to move it, run ./setup.sh delete first (it deletes the data), then ./setup.sh up`);
@@ -87,16 +87,17 @@ export function secretManifests(secretsDir: string, config: StackConfig): string
 
 /** Validates every input, then writes `.ft/`: settings, credentials, Secret checksums and the manifests. */
 export function prepare(inputs: SetupInputs): Prepared {
-  const { user, own, tags } = resolveRun(inputs);
+  const { config: resolved, user, own, tags } = resolveRun(inputs);
   const paths = statePaths(inputs.stateDir);
   // Nothing is written before this line: every input has been validated.
   fs.mkdirSync(inputs.stateDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(inputs.stateDir, 0o700);
   if (inputs.userConfigFile !== undefined) fs.writeFileSync(paths.userConfig, `${JSON.stringify(user, null, 2)}\n`);
-  const withoutChecksums = resolveStackConfig(own, user);
-  const credentials = ensureCredentials(paths.secrets, withoutChecksums);
-  const setupConfig = { ...own, secretChecksums: secretChecksums(paths.secrets, withoutChecksums) };
-  const config = resolveStackConfig(setupConfig, user);
+  const credentials = ensureCredentials(paths.secrets, resolved);
+  const setupConfig = { ...own, secretChecksums: secretChecksums(paths.secrets, resolved) };
+  // What resolving setupConfig under the user's settings gives: the checksums setup computed
+  // (well-formed by construction), under any the user set.
+  const config: StackConfig = { ...resolved, secretChecksums: { ...setupConfig.secretChecksums, ...resolved.secretChecksums } };
   fs.writeFileSync(paths.setupConfig, `${JSON.stringify(setupConfig, null, 2)}\n`);
   synthesize(config, paths.manifests);
   fs.writeFileSync(paths.secretsManifest, secretManifests(paths.secrets, config), { mode: 0o600 });

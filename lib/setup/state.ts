@@ -72,15 +72,20 @@ export function userOverrides(stateDir: string, file?: string): { overrides: Sta
   return { overrides: source === undefined ? {} : readOverrides(source), source };
 }
 
-/** Validates the user's settings alone (no cluster needed); the message names the file. */
-export function validateUserConfig(stateDir: string, file?: string): { config: StackConfig; source?: string } {
-  const { overrides, source } = userOverrides(stateDir, file);
+/** `resolve()`, whose configuration errors name `source`, the user's file the wrong value came from. */
+export function namingSource<T>(source: string | undefined, resolve: () => T): T {
   try {
-    return { config: resolveStackConfig(overrides), source };
+    return resolve();
   } catch (error) {
     if (error instanceof StackConfigError && source !== undefined) throw new StackConfigError(error.field, error.value, `${error.allowed} (in ${source})`);
     throw error;
   }
+}
+
+/** Validates the user's settings alone (no cluster needed); the message names the file. */
+export function validateUserConfig(stateDir: string, file?: string): { config: StackConfig; source?: string } {
+  const { overrides, source } = userOverrides(stateDir, file);
+  return { config: namingSource(source, () => resolveStackConfig(overrides)), source };
 }
 
 /** `./setup.sh validate`: the user's settings and FT_LB_ADDRESS, checked without a cluster. */
