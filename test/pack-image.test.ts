@@ -87,3 +87,15 @@ test('B14 a name without a tag is refused with what is expected', () => {
   expect(() => execFileSync(PACK_IMAGE, ['ft/untagged', path.join(work, 'x.tar'), path.join(work, 'base')], { stdio: 'pipe' }))
     .toThrow(/must be NAME:TAG/);
 });
+
+// Whiteouts are character devices, which only root can make (CI runs as root).
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+asRoot('B14 an overlay upper folder packs as a layer: a whiteout becomes the .wh. file that deletes the name below', () => {
+  const upper = path.join(work, 'upper');
+  fs.mkdirSync(path.join(upper, 'etc'), { recursive: true });
+  execFileSync('mknod', [path.join(upper, 'etc', 'b'), 'c', '0', '0']);
+  const archive = pack('ft/deleted:1', 'deleted.tar', '--layer', upper);
+  const layer = path.join(work, 'upper-layer.tar');
+  fs.writeFileSync(layer, read(archive, manifestOf(archive).Layers[1]));
+  expect(execFileSync('tar', ['-tf', layer]).toString().trim().split('\n')).toEqual(['etc/', 'etc/.wh.b']);
+});
