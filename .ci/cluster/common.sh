@@ -9,7 +9,12 @@ cluster_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # a "lan" holding only a bridge, the node, and the user. 198.18.0.0/15 is set aside for test
 # networks (RFC 2544); the machine's own interface is in 192.0.2.0/24. No namespace gets a default
 # route and the machine's own namespace is not connected: nothing can leave.
-readonly LAN_NETNS=ftk-lan NODE_NETNS=ftk-node USER_NETNS=ftk-user
+# FT_CLUSTER_NAME names one cluster's namespaces, folders and cgroups, so that two can run on one
+# machine at once (the addresses repeat: each cluster's are inside its own namespaces).
+FT_CLUSTER_NAME="${FT_CLUSTER_NAME:-ftk}"
+[[ $FT_CLUSTER_NAME =~ ^[a-z][a-z0-9]{0,7}$ ]] ||
+  { echo "FT_CLUSTER_NAME '$FT_CLUSTER_NAME': use 1 to 8 lower-case letters and digits, a letter first" >&2; exit 2; }
+readonly LAN_NETNS=$FT_CLUSTER_NAME-lan NODE_NETNS=$FT_CLUSTER_NAME-node USER_NETNS=$FT_CLUSTER_NAME-user
 readonly NODE_IP=198.18.0.2 USER_IP=198.18.0.1 LAN_PREFIX=24
 # minikube's names: setup.sh talks to profile and context "minikube", and minikube names its one
 # node after the profile.
@@ -25,12 +30,19 @@ readonly HELPER_IMAGE=ft-services.ci/volume-helper:1
 
 # Runtime state: a tmpfs-free folder (images are large), removed by down; and the small state
 # (kubeconfig, PIDs, logs) where callers look for it.
-FT_CLUSTER_STATE="${FT_CLUSTER_STATE:-/run/ft-cluster}"
-readonly NODE_ROOT=/var/lib/ft-cluster
+# The default cluster keeps the plain names.
+suffix=''
+[[ $FT_CLUSTER_NAME == ftk ]] || suffix="-$FT_CLUSTER_NAME"
+FT_CLUSTER_STATE="${FT_CLUSTER_STATE:-/run/ft-cluster$suffix}"
+readonly NODE_ROOT=/var/lib/ft-cluster$suffix
 readonly KUBECONFIG_FILE="$FT_CLUSTER_STATE/kubeconfig"
 readonly NODE_PID_FILE="$FT_CLUSTER_STATE/node.pid"
+# Machine folders that node programs write to whatever their settings say (the kubelet's pod logs
+# and device-plugin folder, the CNI plugins' address and result caches, containerd's opt plugin):
+# the node gets a folder of its own over each (node-init), so nothing it writes stays behind.
+NODE_PRIVATE_DIRS=(/var/lib/kubelet /var/lib/cni /var/log/pods /var/log/containers /opt/containerd /etc/cni)
 # The kubelet's cgroup parent, made in every hierarchy, so that one subtree goes at the end.
-readonly CGROUP_PARENT=ftk-node
+readonly CGROUP_PARENT=$FT_CLUSTER_NAME-node
 
 cluster_bin_dir() { "$cluster_dir/build" --bin-dir; }
 
