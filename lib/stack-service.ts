@@ -1,6 +1,9 @@
 /**
- * StackService: what every service of this stack shares, decided once. A service file says only
- * what is special about it (ports, env, secrets, volume, health checks).
+ * StackService: what every service of this stack shares, decided once. A service's module
+ * (lib/services/<name>.ts) says only what is special about it: its ports and the variables its
+ * image reads for them, env, secrets, volume, health checks, the services it connects to, the
+ * metrics its pods serve with their panels, and what `./setup.sh check` does to it. The chart and
+ * `check` and `docs` read those from the constructs (StackChart.services), one model.
  *
  * cdk8s-plus defaults that would break this stack are overridden here, on purpose:
  * - hashed resource names → explicit names, so services are reachable as `mysql`, `influxdb`…;

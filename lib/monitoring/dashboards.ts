@@ -1,11 +1,11 @@
 /**
- * Grafana as code (S9, B3): one dashboard per service, generated from the chart's service list,
- * plus the provisioning files that make Grafana load them and the InfluxDB datasource without a
- * click. Pure functions; the chart puts their output into ConfigMaps (srcs/README.md):
+ * Grafana as code (S9, B3): one dashboard per service of the chart, each with its own panels (from
+ * its module, lib/services/), plus the provisioning files that make Grafana load them and the
+ * InfluxDB datasource without a click. Pure functions; the chart puts their output into ConfigMaps (srcs/README.md):
  * `datasourceProvisioning` → `/etc/grafana/provisioning/datasources/`, `dashboardProvider` →
  * `/etc/grafana/provisioning/dashboards/`, `dashboardFiles` → `/etc/grafana/dashboards/`.
  *
- * Queries are InfluxQL over exactly what `telegraf.ts` writes (the tests check every measurement,
+ * Queries are InfluxQL over exactly what telegraf-config.ts writes (the tests check every measurement,
  * field and tag against the telegraf config, and run every query against a real InfluxDB).
  */
 import { Yaml } from 'cdk8s';
@@ -120,7 +120,7 @@ function podConditions(service: string, namespace: string): TagCondition[] {
   ];
 }
 
-/** Series a service's own telegraf input writes (tagged `service=<name>` in telegraf.ts). */
+/** Series a service's own telegraf input writes (tagged `service=<name>` in telegraf-config.ts). */
 export function serviceConditions(service: string, namespace: string): TagCondition[] {
   return [
     { tag: SERIES_TAGS.namespace, op: '=', value: namespace },
