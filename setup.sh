@@ -39,6 +39,9 @@ LB_MODE=""
 LB_ADDRESS=""
 MANIFESTS=""
 IMAGES=""
+# This run's storage settings, and where they go once applied (lib/setup/storage.ts).
+APPLYING_STORAGE=""
+DEPLOYED_STORAGE=""
 SUMMARY=""
 CURRENT_STEP=""
 REPORTED=""
@@ -316,12 +319,13 @@ prepare() {
       mode) LB_MODE=$rest ;;
       address) LB_ADDRESS=$rest ;;
       manifests) MANIFESTS=$rest ;;
+      storage) APPLYING_STORAGE=${rest% *} DEPLOYED_STORAGE=${rest#* } ;;
       image) IMAGES="${IMAGES}${rest% *}:${rest#* }"$'\n' ;;
       note) info "    $rest" ;;
       summary) SUMMARY="${SUMMARY}${rest}"$'\n' ;;
     esac
   done <<<"$lines"
-  [[ -n "$NAMESPACE" && -n "$LB_MODE" && -n "$LB_ADDRESS" && -n "$MANIFESTS" && -n "$IMAGES" ]] || die "bin/ft.ts prepare printed no complete plan"
+  [[ -n "$NAMESPACE" && -n "$LB_MODE" && -n "$LB_ADDRESS" && -n "$MANIFESTS" && -n "$IMAGES" && -n "$APPLYING_STORAGE" ]] || die "bin/ft.ts prepare printed no complete plan"
   info "    load-balancer address: $LB_ADDRESS"
 }
 
@@ -468,6 +472,8 @@ apply_stack() {
     die "kubectl apply failed (above; log: $log)"
   }
   after="$(applied_times "${files[@]}")" || die "kubectl could not read the stack's objects (above)"
+  # The claims now have this run's storage: what the next run's prepare and validate compare with.
+  mv "$APPLYING_STORAGE" "$DEPLOYED_STORAGE"
   # Server-side apply leaves what other field managers own, so a Secret an older client-side apply
   # made would keep its values in this annotation (kubectl pkg/cmd/apply/apply.go,
   # saveLastApplyAnnotationIfNecessary): remove it. Removing an absent annotation is no error

@@ -2,10 +2,12 @@
  * The TypeScript side of ./setup.sh: one call per command (B13). It reads the same typed
  * configuration as the chart, so the script never keeps a second copy of the chart's lists.
  *
- *   ft validate [--config FILE]            check the user's settings (and FT_LB_ADDRESS); needs no cluster
+ *   ft validate [--config FILE]            check the user's settings (and FT_LB_ADDRESS), the storage against
+ *                                          what was deployed; needs no cluster
  *   ft prepare [--config FILE] [--node-ip IP]
- *                                          validate everything, then write .ft/ (settings, credentials,
- *                                          Secret checksums, manifests); prints the lines setup.sh reads
+ *                                          validate everything (a storage change against the cluster's
+ *                                          claims), then write .ft/ (settings, credentials, Secret
+ *                                          checksums, manifests); prints the lines setup.sh reads
  *   ft settings [--config FILE]            the remembered settings: namespace, mode, address
  *   ft summary | credentials | status | check
  *                                          where everything is; every login; each service's pods; the
@@ -20,10 +22,11 @@ import * as path from 'path';
 import { StackConfigError } from '../lib/config';
 import type { Kubectl } from '../lib/probes/cluster';
 import { ConfigFileError } from '../lib/setup/config-files';
-import { SetupInputError, SetupStateError } from '../lib/setup/state';
+import { SetupInputError, SetupStateError, StorageChangeError } from '../lib/setup/state';
 
 import type * as PrepareModule from '../lib/setup/prepare';
 import type * as StateModule from '../lib/setup/state';
+import type * as StorageModule from '../lib/setup/storage';
 import type * as ReportModule from '../lib/setup/report';
 import type * as StatusModule from '../lib/setup/status';
 import type * as CheckModule from '../lib/setup/check';
@@ -83,7 +86,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'prepare': {
       const { prepare, preparedLines } = load<typeof PrepareModule>('../lib/setup/prepare');
-      const prepared = prepare({ root: ROOT, stateDir: options.state, userConfigFile: options.config, lbAddress: process.env.FT_LB_ADDRESS, nodeIp: options.nodeIp });
+      const { readLiveClaims } = load<typeof StorageModule>('../lib/setup/storage');
+      const prepared = await prepare({ root: ROOT, stateDir: options.state, userConfigFile: options.config, lbAddress: process.env.FT_LB_ADDRESS, nodeIp: options.nodeIp },
+        (namespace) => readLiveClaims(kubectlFromEnvironment(), namespace));
       print(preparedLines(prepared));
       return 0;
     }
@@ -138,7 +143,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 /** Errors a user can fix print as one line, without a stack trace; anything else keeps its trace. */
 function report(error: unknown): string {
-  if ([StackConfigError, ConfigFileError, SetupInputError, SetupStateError].some((type) => error instanceof type)) return (error as Error).message;
+  if ([StackConfigError, ConfigFileError, SetupInputError, SetupStateError, StorageChangeError].some((type) => error instanceof type)) return (error as Error).message;
   return error instanceof Error ? error.stack ?? error.message : String(error);
 }
 

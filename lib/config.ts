@@ -15,6 +15,11 @@ export type ScalableService = (typeof SCALABLE_SERVICES)[number];
 export const STATEFUL_SERVICES = ['wordpress', 'mysql', 'ftps', 'grafana', 'influxdb'] as const;
 export type StatefulService = (typeof STATEFUL_SERVICES)[number];
 
+/** The PersistentVolumeClaim of a stateful service's volume (STATEFUL_SERVICES). */
+export function dataClaimName(service: ServiceName): string {
+  return `${service}-data`;
+}
+
 /** Services that run one pod on every node, as a DaemonSet (K7); the others are Deployments. */
 export const DAEMONSET_SERVICES = ['telegraf'] as const;
 export type DaemonSetService = (typeof DAEMONSET_SERVICES)[number];

@@ -25,7 +25,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DaemonSetService, ResourceSpec, SERVICE_NAMES, ServiceName, StackConfig, StatefulService } from './config';
+import { DaemonSetService, dataClaimName, ResourceSpec, SERVICE_NAMES, ServiceName, StackConfig, StatefulService } from './config';
 import { Exposure, serviceExposure, ServiceType } from './endpoints';
 import { PanelSpec, PodMetrics } from './monitoring/dashboards';
 import { METRICS_PORT, PodMetric, scrapeAnnotations } from './monitoring/pod-metrics';
@@ -355,7 +355,7 @@ export class StackService extends Construct {
     if (volume !== undefined) {
       // The L1 class: cdk8s-plus serializes a claim's size as whole Gi only, so 256Mi would not synth.
       this.claim = new k8s.KubePersistentVolumeClaim(this, 'Data', {
-        metadata: { name: `${name}-data`, labels },
+        metadata: { name: dataClaimName(name), labels },
         spec: {
           accessModes: ['ReadWriteOnce'],
           resources: { requests: { storage: k8s.Quantity.fromString(volume.size) } },

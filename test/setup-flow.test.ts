@@ -201,6 +201,57 @@ describe('S1 B9 B13 a first run, a refused run, and a second run on a running mi
   });
 });
 
+describe('S10 B13 storage the deployed stack cannot take is refused before anything is applied', () => {
+  const run = cluster({ cni: 'calico' });
+  temporary.push(run.fake);
+  const userConfig = (name: string, storage: object) => {
+    const file = path.join(run.fake.dir, name);
+    fs.writeFileSync(file, JSON.stringify({ storage }));
+    return file;
+  };
+  const larger = userConfig('larger.json', { sizes: { mysql: '2Gi' } });
+  const clusterCalls = () => run.calls().filter((call) => /^(kubectl|minikube) /.test(call));
+  let first: Run;
+
+  beforeAll(() => {
+    first = run.setup(['up']);
+  }, 240000);
+
+  test('B13 setup remembers the storage it deployed', () => {
+    expect(first.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(run.state, 'deployed-storage.json'), 'utf8')))
+      .toEqual({ sizes: { mysql: '1Gi', wordpress: '1Gi', ftps: '1Gi', influxdb: '1Gi', grafana: '256Mi' } });
+  });
+
+  test('S10 B13 validate refuses a smaller volume without a cluster, and notes that a larger one depends on the class', () => {
+    const smaller = run.setup(['validate', '--config', userConfig('smaller.json', { sizes: { mysql: '512Mi' } })]);
+    expect(smaller.status).toBe(1);
+    expect(smaller.stderr).toContain('error: storage.sizes.mysql is "512Mi"; the stack was deployed with "1Gi", and Kubernetes never makes a bound claim smaller');
+    const grown = run.setup(['validate', '--config', larger]);
+    expect(grown.status).toBe(0);
+    expect(grown.out).toContain('note: storage.sizes.mysql is "2Gi"; the stack was deployed with "1Gi": ./setup.sh up grows mysql-data only if its StorageClass allows volume expansion');
+    expect(clusterCalls()).toEqual([]);
+  });
+
+  test('S10 B13 up refuses a larger volume on minikube\'s class, which cannot expand, before it builds or applies anything', () => {
+    const before = contents(run.state);
+    const refused = run.setup(['up', '--config', larger]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('error: storage.sizes.mysql is "2Gi"; the stack was deployed with "1Gi", and mysql-data cannot grow: its StorageClass "standard" does not allow volume expansion');
+    expect(refused.stderr).toContain('Nothing was changed.');
+    expect(clusterCalls().filter((call) => / apply | image build | addons enable /.test(call))).toEqual([]);
+    expect(contents(run.state)).toEqual(before);
+  });
+
+  test('S10 B13 on a class that allows expansion up grows the volume, changing that claim alone, and remembers the new size', () => {
+    fs.writeFileSync(path.join(run.fake.state, 'expandable'), '');
+    const grown = run.setup(['up', '--config', larger]);
+    expect(grown.status).toBe(0);
+    expect(grown.out).toMatch(/ {4}1 of \d+ objects created or changed/);
+    expect(JSON.parse(fs.readFileSync(path.join(run.state, 'deployed-storage.json'), 'utf8')).sizes.mysql).toBe('2Gi');
+  });
+});
+
 describe('B13 the settings of --config are remembered by every later command', () => {
   const run = cluster({ cni: 'calico' });
   temporary.push(run.fake);

@@ -8,6 +8,8 @@
  *   config.json        what setup decided this run: address, image tags, Secret checksums
  *   secrets/           the credentials (lib/setup/credentials.ts)
  *   manifests/         the synthesized charts and the Secrets, applied by setup.sh (mode 0700)
+ *   applying-storage.json  this run's storage settings, which setup.sh renames to
+ *   deployed-storage.json  once the apply succeeded: what the next run compares with (storage.ts)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -19,7 +21,8 @@ import { STACK_NAME } from '../stack-service';
 import { ensureCredentials, secretChecksums, secretData } from './credentials';
 import { imageTag } from './image-tags';
 import { summary } from './report';
-import { LB_ADDRESS_ALLOWED, namingSource, rememberedNamespace, SetupInputError, statePaths, userOverrides } from './state';
+import { LB_ADDRESS_ALLOWED, namingSource, rememberedNamespace, SetupInputError, statePaths, StorageChangeError, userOverrides } from './state';
+import { deployedStorage, LiveClaims, storageSettings, storageVerdict } from './storage';
 
 /**
  * The load-balancer address in the node's /24 (minikube's network): .240, or .241 when the node
@@ -85,9 +88,27 @@ export function secretManifests(secretsDir: string, config: StackConfig): string
   })).map((json) => `---\n${json}\n`).join('');
 }
 
-/** Validates every input, then writes `.ft/`: settings, credentials, Secret checksums and the manifests. */
-export function prepare(inputs: SetupInputs): Prepared {
+/**
+ * The storage of `config` against what was deployed: a change the cluster cannot make is refused.
+ * The cluster is asked (`live`) only when there is a change.
+ */
+export async function checkStorage(stateDir: string, config: StackConfig, live: () => Promise<LiveClaims>): Promise<void> {
+  const deployed = deployedStorage(statePaths(stateDir).deployedStorage);
+  if (deployed === undefined) return;
+  const next = storageSettings(config);
+  const offline = storageVerdict(deployed, next);
+  if (offline.refused.length === 0 && offline.unknown.length === 0) return;
+  const { refused } = storageVerdict(deployed, next, await live());
+  if (refused.length > 0) throw new StorageChangeError(refused);
+}
+
+/**
+ * Validates every input, the storage against what the cluster holds included, then writes `.ft/`:
+ * settings, credentials, Secret checksums, the manifests and the storage being applied.
+ */
+export async function prepare(inputs: SetupInputs, live: (namespace: string) => Promise<LiveClaims>): Promise<Prepared> {
   const { config: resolved, user, own, tags } = resolveRun(inputs);
+  await checkStorage(inputs.stateDir, resolved, () => live(resolved.namespace));
   const paths = statePaths(inputs.stateDir);
   // Nothing is written before this line: every input has been validated.
   fs.mkdirSync(inputs.stateDir, { recursive: true, mode: 0o700 });
@@ -101,6 +122,7 @@ export function prepare(inputs: SetupInputs): Prepared {
   fs.writeFileSync(paths.setupConfig, `${JSON.stringify(setupConfig, null, 2)}\n`);
   synthesize(config, paths.manifests);
   fs.writeFileSync(paths.secretsManifest, secretManifests(paths.secrets, config), { mode: 0o600 });
+  fs.writeFileSync(paths.applyingStorage, `${JSON.stringify(storageSettings(config), null, 2)}\n`);
   return { config, tags, credentials, paths };
 }
 
@@ -123,6 +145,7 @@ export function preparedLines(prepared: Prepared): string {
     `address ${config.loadBalancer.address}`,
     ...Object.entries(tags).map(([service, tag]) => `image ${service} ${tag}`),
     `manifests ${paths.manifests}`,
+    `storage ${paths.applyingStorage} ${paths.deployedStorage}`,
     ...(credentials.newCertificate ? [`note new TLS certificate for ${config.loadBalancer.address}`] : []),
     `note credentials in ${secretsDir} (${credentials.created} new values; ./setup.sh credentials shows them)`,
     `note manifests in ${paths.manifests}`,

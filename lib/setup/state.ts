@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from 'util';
 import { isIPv4, resolveStackConfig, StackConfig, StackConfigError, StackConfigOverrides } from '../config';
 import { SecretSpec } from '../secrets';
 import { readOverrides } from './config-files';
+import { deployedStorage, storageSettings, storageVerdict } from './storage';
 
 /** The files of the state folder (`.ft/`). */
 export function statePaths(stateDir: string) {
@@ -19,6 +20,10 @@ export function statePaths(stateDir: string) {
     secrets: path.join(stateDir, 'secrets'),
     manifests: path.join(stateDir, 'manifests'),
     secretsManifest: path.join(stateDir, 'manifests', 'ft-services-secrets.k8s.yaml'),
+    /** The storage settings of this run, which setup.sh moves to `deployedStorage` once the apply succeeded. */
+    applyingStorage: path.join(stateDir, 'applying-storage.json'),
+    /** The storage settings the stack was last deployed with (lib/setup/storage.ts). */
+    deployedStorage: path.join(stateDir, 'deployed-storage.json'),
   };
 }
 
@@ -88,11 +93,26 @@ export function validateUserConfig(stateDir: string, file?: string): { config: S
   return { config: namingSource(source, () => resolveStackConfig(overrides)), source };
 }
 
-/** `./setup.sh validate`: the user's settings and FT_LB_ADDRESS, checked without a cluster. */
+/**
+ * `./setup.sh validate`: the user's settings and FT_LB_ADDRESS, checked without a cluster, and the
+ * storage settings against those the stack was deployed with (what only the cluster can tell is noted).
+ */
 export function validateRun(stateDir: string, file: string | undefined, lbAddress: string | undefined): string {
   const { config, source } = validateUserConfig(stateDir, file);
   if (lbAddress !== undefined && lbAddress !== '' && !isIPv4(lbAddress)) throw new SetupInputError('FT_LB_ADDRESS', lbAddress, LB_ADDRESS_ALLOWED);
-  return `${source ?? 'the default settings'}: valid (namespace ${config.namespace}, load balancer ${config.loadBalancer.mode}${lbAddress ? ` at ${lbAddress}` : ''})`;
+  const deployed = deployedStorage(statePaths(stateDir).deployedStorage);
+  const { refused, unknown } = deployed === undefined ? { refused: [], unknown: [] } : storageVerdict(deployed, storageSettings(config));
+  if (refused.length > 0) throw new StorageChangeError(refused);
+  return [`${source ?? 'the default settings'}: valid (namespace ${config.namespace}, load balancer ${config.loadBalancer.mode}${lbAddress ? ` at ${lbAddress}` : ''})`,
+    ...unknown.map((note) => `note: ${note}`)].join('\n');
+}
+
+/** Storage settings the deployed stack cannot take (lib/setup/storage.ts); one sentence each. */
+export class StorageChangeError extends Error {
+  constructor(readonly refused: readonly string[]) {
+    super(refused.join('\nerror: '));
+    this.name = 'StorageChangeError';
+  }
 }
 
 export const LB_ADDRESS_ALLOWED = 'an IPv4 address in the node\'s network, such as 192.168.49.240';

@@ -30,7 +30,7 @@ export interface FakeCluster {
   readonly calls: string;
   /** Everything `kubectl apply` was given (files and stdin). */
   readonly applied: string;
-  /** The fake cluster's state: files `running`, `dashboard`, `metallb`, `speaker-args`, `cni`, `objects`. */
+  /** The fake cluster's state: files `running`, `dashboard`, `metallb`, `speaker-args`, `cni`, `objects`, `expandable` (its StorageClass can grow claims). */
   readonly state: string;
   readonly dir: string;
 }
@@ -118,6 +118,16 @@ case "$*" in
     objects_in "\${files[@]}" | awk -F '\\t' -v store="$state/objects" '
       BEGIN { while ((getline line < store) > 0) { split(line, f, "\\t"); mark[f[1]] = f[2] } }
       $1 in mark { split($1, p, "/"); print p[1] "   " p[2] "   " mark[$1] }' ;;
+  *" get persistentvolumeclaims -o json"*)
+    # Every claim applied, bound to minikube's default class (the storage-provisioner's "standard").
+    touch "$state/objects"
+    awk -F '\\t' 'BEGIN { printf "{\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"List\\",\\"items\\":[" }
+      $1 ~ /^PersistentVolumeClaim\\// { sub(/^[^\\/]*\\//, "", $1); printf "%s{\\"kind\\":\\"PersistentVolumeClaim\\",\\"metadata\\":{\\"name\\":\\"%s\\"},\\"spec\\":{\\"storageClassName\\":\\"standard\\"},\\"status\\":{\\"phase\\":\\"Bound\\"}}", sep, $1; sep = "," }
+      END { print "]}" }' "$state/objects" ;;
+  *"get storageclasses -o json"*)
+    # minikube's deploy/addons/storageclass/storageclass.yaml: no allowVolumeExpansion, unless the test gives it.
+    expand=""; [[ -f "$state/expandable" ]] && expand=',"allowVolumeExpansion":true'
+    printf '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"standard","annotations":{"storageclass.beta.kubernetes.io/is-default-class":"true"}},"provisioner":"k8s.io/minikube-hostpath"%s}]}\n' "$expand" ;;
   *"get namespace metallb-system"*) [[ -f "$state/metallb" ]] || { echo 'Error from server (NotFound): namespaces "metallb-system" not found' >&2; exit 1; }; echo namespace/metallb-system ;;
   *"get daemonset speaker"*) cat "$state/speaker-args" ;;
   *"patch daemonset speaker"*) printf '%s' '["--port=9120","--log-level=info","--ignore-exclude-lb"]' > "$state/speaker-args"; echo "daemonset.apps/speaker patched" ;;
