@@ -40,7 +40,6 @@ export class WordPress extends StackService {
       firstBootSeconds: 420,
       connectsTo: [mysql],
       podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
-      // php-fpm's death shows on the HTTP probes; nginx's is the one to prove.
       checks: { processToKill: 'nginx', connect: phpConnect },
     });
   }
