@@ -1,4 +1,5 @@
-import { SERVICE_NAMES } from '../lib/config';
+import { resolveStackConfig, SERVICE_NAMES } from '../lib/config';
+import { publicEndpoints } from '../lib/endpoints';
 import { stackSecrets } from '../lib/secrets';
 import { containersOf, Manifest, matches, named, ofKind, synth, workloads } from './support/manifests';
 import { servedMetrics } from './support/model';
@@ -121,6 +122,14 @@ describe('S5–S9 services and ports', () => {
 
   test('S9 Grafana listens on 3000', () => {
     expect(servicePorts('grafana')).toEqual([3000]);
+  });
+
+  test('S4 B15 every public web port is named after the scheme it serves (Grafana\'s HTTPS port was named http)', () => {
+    const schemes = new Map(Object.values(publicEndpoints(resolveStackConfig())).map((e) => [e.port, e.scheme]));
+    const webPorts = loadBalancers.flatMap((s) => s.spec.ports.map((p: Manifest) => ({ at: `${s.metadata.name}:${p.port}`, name: p.name, scheme: schemes.get(p.port) })))
+      .filter((p) => p.scheme === 'http' || p.scheme === 'https');
+    expect(webPorts.map((p) => `${p.at} ${p.name}`)).toEqual(webPorts.map((p) => `${p.at} ${p.scheme}`));
+    expect(webPorts.map((p) => p.at)).toContain('grafana:3000');
   });
 
   test('S5 S6 S7 S9 public ports follow the stack configuration', () => {

@@ -84,7 +84,7 @@ export class Grafana extends StackService {
     const families = [GRAFANA_POD_METRICS];
     // Its own dashboard is drawn before this construct exists: from the families it serves.
     const itself = { name: 'grafana', ownPanels: (namespace: string) => familyPanels('grafana', families, namespace) };
-    const https = { name: 'http', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port, listenVariable: 'GRAFANA_LISTEN_PORT' };
+    const https = { name: 'https', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port, listenVariable: 'GRAFANA_LISTEN_PORT' };
     const passwordFile = `${secretMountPath(secrets.influxdbRead)}/${secrets.influxdbRead.keys[0].key}`;
     super(scope, id, {
       ...configuredService(config, 'grafana', 'LoadBalancer'),
