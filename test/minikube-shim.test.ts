@@ -92,7 +92,7 @@ describe('B14 add-ons (cmd/minikube/cmd/config/addons_list.go, deploy/addons/das
   const STORAGE = [/get storageclasses -o json/, { stdout: JSON.stringify({ items: [{ metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } }] }) }] as const;
 
   test('B14 `addons list -o json` is one line of sorted add-ons, {"dashboard":{"Profile":…,"Status":…}}, and matches setup.sh\'s dashboard_enabled pattern', () => {
-    const ran = drive(['-p', 'minikube', 'addons', 'list', '-o', 'json'], [...RUNNING, [/get deployment kubernetes-dashboard/, { stdout: 'deployment.apps/kubernetes-dashboard\n' }], STORAGE]);
+    const ran = drive(['-p', 'minikube', 'addons', 'list', '-o', 'json'], [...RUNNING, [/-n kubernetes-dashboard get deployments -l kubernetes.io\/minikube-addons=dashboard -o name$/, { stdout: 'deployment.apps/dashboard-metrics-scraper\ndeployment.apps/kubernetes-dashboard\n' }], STORAGE]);
     expect(ran.out).toBe('{"dashboard":{"Profile":"minikube","Status":"enabled"},"default-storageclass":{"Profile":"minikube","Status":"enabled"}}\n');
     const setupPattern = /dashboard_enabled\(\) \{\n\s+local addons pattern='([^']+)'/.exec(fs.readFileSync(path.join(__dirname, '..', 'setup.sh'), 'utf8'))![1];
     expect(ran.out).toMatch(new RegExp(setupPattern));

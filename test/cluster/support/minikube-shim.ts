@@ -302,8 +302,9 @@ function ip(context: ShimContext, invocation: Invocation): number {
 }
 
 function dashboardEnabled(context: ShimContext, profile: string): boolean {
-  const ran = kubectl(context, profile, ['-n', DASHBOARD.namespace, 'get', 'deployment', 'kubernetes-dashboard', '-l', DASHBOARD.addonLabel, '-o', 'name', '--ignore-not-found']);
-  return ok(ran, 'kubectl get the dashboard deployment').trim() !== '';
+  // kubectl takes a name or a selector, not both.
+  const ran = kubectl(context, profile, ['-n', DASHBOARD.namespace, 'get', 'deployments', '-l', DASHBOARD.addonLabel, '-o', 'name']);
+  return ok(ran, 'kubectl get the dashboard deployment').split('\n').includes('deployment.apps/kubernetes-dashboard');
 }
 
 function defaultStorageClass(context: ShimContext, profile: string): boolean {
