@@ -225,10 +225,13 @@ test('S10 deleting the database pods loses no data (check\'s S10 rows)', () => {
 });
 
 describe('K7 S9 telegraf reads the real kubelet and pods; every dashboard query returns data from this cluster', () => {
-  /** InfluxQL through the influx CLI in the influxdb pod, as Grafana's reader. */
+  /**
+   * InfluxQL on InfluxDB's HTTP API, as Grafana's reader, with the curl of the influxdb image (its
+   * Dockerfile adds it) from inside the pod, as Grafana's queries reach it.
+   */
   async function influx(query: string): Promise<Array<{ name: string; tags?: Record<string, string>; values: unknown[][] }>> {
-    const out = await kubectl(['-n', config.namespace, 'exec', 'deployment/influxdb', '--', 'influx', '-format', 'json', '-username', config.influxdb.readUser,
-      '-password', secret('influxdbRead'), '-database', config.influxdb.database, '-execute', query]);
+    const out = await kubectl(['-n', config.namespace, 'exec', 'deployment/influxdb', '--', 'curl', '-sS', '--fail-with-body', '-G', 'http://127.0.0.1:8086/query',
+      '-u', `${config.influxdb.readUser}:${secret('influxdbRead')}`, '--data-urlencode', `db=${config.influxdb.database}`, '--data-urlencode', `q=${query}`]);
     const parsed = JSON.parse(out) as { results: Array<{ series?: Array<{ name: string; tags?: Record<string, string>; values: unknown[][] }>; error?: string }> };
     if (parsed.results[0].error) throw new Error(`${query}: ${parsed.results[0].error}`);
     return parsed.results[0].series ?? [];
