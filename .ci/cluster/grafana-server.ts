@@ -1,9 +1,10 @@
 /**
  * STAND-IN for Grafana in the CI cluster's grafana image (B14): Debian has no Grafana package, so
  * the image's /usr/bin/grafana runs this instead, the host tests' stand-in
- * (test/services/support/grafana-stand-in.ts: /api/health, /login, /api/ds/query to the real
- * InfluxDB, /metrics behind basic auth as Grafana writes it, HTTPS with TLS 1.3 only). It is NOT
- * Grafana: no UI, no dashboards, no sqlite database on the volume.
+ * (test/services/support/grafana-stand-in.ts: /api/health, /login, /api/ds/query and the datasource
+ * proxy to the real InfluxDB, /api/search over the provisioned dashboards' files, /metrics behind
+ * basic auth as Grafana writes it, HTTPS with TLS 1.3 only). It is NOT Grafana: no UI, no
+ * rendering, no sqlite database on the volume.
  *
  * Called as the entrypoint calls Grafana, `grafana server --homepath DIR --config FILE`, it takes
  * what Grafana would take: the ini file with its GF_<SECTION>_<KEY> environment overrides and the
@@ -56,6 +57,7 @@ function setting(ini: Ini, key: string): string {
 }
 
 interface ProvisionedDatasource {
+  readonly uid?: string;
   readonly type?: string;
   readonly url?: string;
   readonly user?: string;
@@ -74,7 +76,19 @@ function influxdbDatasource(provisioning: string) {
     url: found.url,
     database: found.jsonData.dbName,
     user: { name: found.user, password: expand(found.secureJsonData?.password ?? '') },
+    uid: found.uid,
   };
+}
+
+/** The dashboards of the provisioning folder's file providers (their `options.path`), uid and title. */
+function provisionedDashboards(provisioning: string): Array<{ uid: string; title: string }> {
+  const folder = path.join(provisioning, 'dashboards');
+  if (!fs.existsSync(folder)) return [];
+  return fs.readdirSync(folder).filter((file) => /\.ya?ml$/.test(file))
+    .flatMap((file) => (parse(fs.readFileSync(path.join(folder, file), 'utf8'))?.providers ?? []) as Array<{ options?: { path?: string } }>)
+    .flatMap((provider) => (provider.options?.path ? [provider.options.path] : []))
+    .flatMap((dir) => fs.readdirSync(dir).filter((file) => file.endsWith('.json')).map((file) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { uid: string; title: string }))
+    .map(({ uid, title }) => ({ uid, title }));
 }
 
 async function main(args: string[]): Promise<void> {
@@ -82,6 +96,8 @@ async function main(args: string[]): Promise<void> {
   if (args[0] !== 'server' || !args.includes('--config') || !config) {
     throw new Error('usage: grafana server [--homepath DIR] --config FILE (this is a STAND-IN for Grafana)');
   }
+  // The name Grafana's own binary runs under, so `pkill -x grafana` (S11, ./setup.sh check) finds it.
+  process.title = 'grafana';
   const ini = readIni(config);
   const cert = fs.readFileSync(setting(ini, 'server.cert_file'), 'utf8');
   const standIn = await startGrafanaStandIn({
@@ -91,6 +107,7 @@ async function main(args: string[]): Promise<void> {
     admin: { name: setting(ini, 'security.admin_user'), password: setting(ini, 'security.admin_password') },
     metrics: { name: setting(ini, 'metrics.basic_auth_username'), password: setting(ini, 'metrics.basic_auth_password') },
     datasource: influxdbDatasource(setting(ini, 'paths.provisioning')),
+    dashboards: provisionedDashboards(setting(ini, 'paths.provisioning')),
     host: '0.0.0.0',
     port: Number(setting(ini, 'server.http_port')),
   });

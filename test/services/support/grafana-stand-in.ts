@@ -26,7 +26,10 @@
  * The routes: `GET /api/health`; `POST /login` with `{user, password}` (the admin's login counts,
  * and makes that user active); `POST /api/ds/query` with `{queries: [{query}]}`, each sent to the
  * datasource, a real InfluxDB, as Grafana's InfluxDB datasource sends InfluxQL (`GET /query` with
- * the reader's basic auth); anything else is 404.
+ * the reader's basic auth); for the admin's basic auth, as `./setup.sh check` reads Grafana (S9),
+ * `GET /api/search?type=dash-db` (the provisioned dashboards' uid and title, pkg/api/search.go) and
+ * `GET /api/datasources/proxy/uid/<uid>/query?…` (pkg/api/dataproxy.go: the query string passed to
+ * the datasource's /query, InfluxDB's answer returned as it is); anything else is 404.
  *
  * Node's built-in modules only: the host tests run it (./grafana.ts), and so does the CI cluster's
  * grafana image, as its `grafana server` (.ci/cluster/grafana-server.ts).
@@ -49,7 +52,9 @@ export interface GrafanaStandInOptions {
   readonly tlsName: string;
   readonly metrics: Login;
   readonly admin: Login;
-  readonly datasource: { readonly url: string; readonly database: string; readonly user: Login };
+  readonly datasource: { readonly url: string; readonly database: string; readonly user: Login; readonly uid?: string };
+  /** The provisioned dashboards, as /api/search lists them. @default none */
+  readonly dashboards?: ReadonlyArray<{ readonly uid: string; readonly title: string }>;
   /** Where it listens. @default the loopback, a free port */
   readonly host?: string;
   readonly port?: number;
@@ -193,12 +198,32 @@ export async function startGrafanaStandIn(options: GrafanaStandInOptions): Promi
     return answer.status;
   }
 
+  /** The datasource proxy: InfluxDB's own answer to the query string, with the reader's login. */
+  async function proxyDatasource(search: string, response: http.ServerResponse): Promise<void> {
+    const { url, user } = options.datasource;
+    const answer = await fetch(`${url}/query${search}`, { headers: { Authorization: basic(user) } });
+    const body = await answer.text();
+    datasource.add({ code: String(answer.status), datasource: 'InfluxDB', datasource_type: 'influxdb', method: 'get' }, 1);
+    response.writeHead(answer.status, { 'Content-Type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
+  }
+
   async function answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<string> {
-    const route = `${request.method} ${new URL(request.url ?? '/', 'https://grafana').pathname}`;
+    const url = new URL(request.url ?? '/', 'https://grafana');
+    const route = `${request.method} ${url.pathname}`;
     const json = (status: number, body: object): void => {
       response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     };
+    const asAdmin = request.headers.authorization === basic(options.admin);
+    if (route === `GET /api/datasources/proxy/uid/${options.datasource.uid}/query` && options.datasource.uid !== undefined) {
+      if (asAdmin) await proxyDatasource(url.search, response);
+      else json(401, { message: 'Unauthorized' });
+      return '/api/datasources/proxy/uid/:uid/*';
+    }
     switch (route) {
+      case 'GET /api/search':
+        if (!asAdmin) json(401, { message: 'Unauthorized' });
+        else json(200, (options.dashboards ?? []).map(({ uid, title }) => ({ uid, title, type: 'dash-db', uri: `db/${uid}`, url: `/d/${uid}` })));
+        return '/api/search/';
       case 'GET /metrics':
         if (request.headers.authorization !== basic(options.metrics)) {
           response.writeHead(401).end();
