@@ -444,10 +444,11 @@ apply_metallb_chart() {
 }
 
 # When this field manager last changed each object of FILES, one "Kind/name time" a line, sorted.
-# The API server moves a manager's managedFields time only when its apply changes the object (no
-# change: apimachinery pkg/util/managedfields/internal/structuredmerge.go returns no object, and
-# managedfieldsupdater.go keeps the time), and controllers writing status do not touch it: two
-# listings tell what one apply changed. Objects not yet created are left out (--ignore-not-found).
+# The API server moves a manager's managedFields time only when its apply changes the object (an
+# apply that changes nothing gives no new object: structured-merge-diff merge/update.go Apply, and
+# apimachinery pkg/util/managedfields/internal/managedfieldsupdater.go then keeps the time), and
+# controllers writing status do not touch it: two listings tell what one apply changed. Objects not
+# yet created are left out (--ignore-not-found).
 applied_times() {
   kube -n "$NAMESPACE" get "$@" --ignore-not-found --no-headers \
     -o "custom-columns=KIND:.kind,NAME:.metadata.name,CHANGED:.metadata.managedFields[?(@.manager==\"$FIELD_MANAGER\")].time" |

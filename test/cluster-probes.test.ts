@@ -43,7 +43,7 @@ const SERVICE_L2_STATUS_CRD = YAML.parseAllDocuments(fs.readFileSync(path.join(_
   .map((doc) => doc.toJSON()).find((doc) => doc?.kind === 'CustomResourceDefinition' && doc.metadata.name === 'servicel2statuses.metallb.io');
 
 /** minikube's only node as kubeadm labels a control-plane node (kubeadm's markcontrolplane phase). */
-function minikubeNode(excluded: boolean) {
+function minikubeNode(excluded: boolean, networkUnavailable = false) {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -55,7 +55,8 @@ function minikubeNode(excluded: boolean) {
         ...(excluded ? { [EXCLUDE_FROM_LOAD_BALANCERS]: '' } : {}),
       },
     },
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    // A CNI that sets NetworkUnavailable (calico does) clears it once the node's network is up.
+    status: { conditions: [{ type: 'Ready', status: 'True' }, ...(networkUnavailable ? [{ type: 'NetworkUnavailable', status: 'True', reason: 'NoRouteCreated' }] : [])] },
   };
 }
 
@@ -125,13 +126,13 @@ function speakerDaemonSet(ignoresLabel: boolean) {
  * `excluded` or not, and the speaker runs with `--ignore-exclude-lb` or not and is `speakerReady` or not;
  * no node announces `silent`, and `foreign` are the statuses of other namespaces' Services.
  */
-function cluster(options: { silent: readonly string[]; crashing?: string; excluded: boolean; ignoresLabel: boolean; speakerReady: boolean; foreign?: readonly object[] }) {
+function cluster(options: { silent: readonly string[]; crashing?: string; excluded: boolean; ignoresLabel: boolean; speakerReady: boolean; foreign?: readonly object[]; networkUnavailable?: boolean }) {
   const ready = (service: string) => service !== options.crashing;
   return scriptedKubectl([
     [/^get servicel2statuses/, list([...PUBLIC.filter((s) => !options.silent.includes(s)).map((s) => serviceL2Status(s)), ...options.foreign ?? []])],
     [/^-n ft-services get endpointslices -o json$/, list(PUBLIC.map((s) => endpointSlice(s, stackPod(s, ready(s)).metadata.name, ready(s))))],
     [/^-n ft-services get pods -o json$/, list(PUBLIC.map((s) => stackPod(s, ready(s))))],
-    [/^get nodes -o json$/, list([minikubeNode(options.excluded)])],
+    [/^get nodes -o json$/, list([minikubeNode(options.excluded, options.networkUnavailable)])],
     [/^-n metallb-system get daemonset speaker -o json$/, JSON.stringify(speakerDaemonSet(options.ignoresLabel))],
     [/^-n metallb-system get pods -l component=speaker -o json$/, list([speakerPod(options.speakerReady)])],
   ]);
@@ -160,7 +161,7 @@ describe('S4 the address is announced, not only assigned', () => {
 
   test('S4 the scripted objects have the shapes Kubernetes 1.35 and MetalLB v0.16.1 define', () => {
     const validators = kubernetesValidators('v1.35.0');
-    const objects = [endpointSlice('ftps', 'ftps-7c9d8b6f5-x2x9q', false), stackPod('ftps', false), speakerPod(true), minikubeNode(true), speakerDaemonSet(true)];
+    const objects = [endpointSlice('ftps', 'ftps-7c9d8b6f5-x2x9q', false), stackPod('ftps', false), speakerPod(true), minikubeNode(true, true), speakerDaemonSet(true)];
     expect(objects.map((o) => [o.kind, validators.get(gvkKey(o.apiVersion, o.kind))!(o)])).toEqual(objects.map((o) => [o.kind, true]));
   });
 
@@ -187,6 +188,13 @@ describe('S4 the address is announced, not only assigned', () => {
     expect(result.detail).toContain(`minikube carries ${EXCLUDE_FROM_LOAD_BALANCERS}`);
     expect(result.detail).toContain('the speaker runs without --ignore-exclude-lb (its args: --port=9120 --log-level=info)');
     expect(result.detail).toContain(`kubectl label node minikube ${EXCLUDE_FROM_LOAD_BALANCERS}-`);
+  });
+
+  test('S4 with the speaker\'s --ignore-exclude-lb, a node whose network is unavailable is named: MetalLB skips it too', async () => {
+    const { kubectl } = cluster({ silent: PUBLIC, excluded: true, ignoresLabel: true, speakerReady: true, networkUnavailable: true });
+    const result = await probeAddressAnnounced(kubectl, 'ft-services', '192.168.49.240', PUBLIC);
+    expect(result.detail).toContain('minikube reports NetworkUnavailable: the CNI is not ready');
+    expect(result.detail).not.toContain(EXCLUDE_FROM_LOAD_BALANCERS);
   });
 
   test('S4 with the speaker\'s --ignore-exclude-lb the label is no reason: a speaker that is not ready is named', async () => {
