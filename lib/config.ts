@@ -42,6 +42,39 @@ export interface WordPressUser {
   readonly email: string;
 }
 
+/**
+ * A HorizontalPodAutoscaler on CPU for a stateless front (K8). It needs a metrics server: `./setup.sh`
+ * enables minikube's `metrics-server` add-on when any service has it on.
+ */
+export interface AutoscalingSpec {
+  /**
+   * Whether the chart makes a HorizontalPodAutoscaler for the service, which then sets its replica
+   * count (`replicas.<service>` is not used), and `./setup.sh` enables minikube's metrics-server.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /** The fewest replicas the autoscaler keeps. @default 1 */
+  readonly minReplicas: number;
+  /** The most replicas the autoscaler runs; above one, the chart adds a PodDisruptionBudget and spreading. @default 3 */
+  readonly maxReplicas: number;
+  /**
+   * The average CPU use the autoscaler keeps the pods at, in percent of the container's CPU request
+   * (`resources.<service>.cpuRequestMillis`). @default 70
+   */
+  readonly targetCpuUtilizationPercent: number;
+  /**
+   * How long the autoscaler keeps the highest replica count it computed before it scales down
+   * (`behavior.scaleDown.stabilizationWindowSeconds`, Kubernetes' default 300). @default 300
+   */
+  readonly scaleDownStabilizationSeconds: number;
+}
+
+/** The most replicas of a scalable service, set by hand or reached by its autoscaler. */
+export const MAX_REPLICAS = 10;
+
+/** The longest scale-down stabilization window the API server accepts (autoscaling/v2 validation). */
+export const MAX_STABILIZATION_SECONDS = 3600;
+
 /** CPU in millicores, memory in MiB. */
 export interface ResourceSpec {
   readonly cpuRequestMillis: number;
@@ -113,8 +146,16 @@ export interface StackConfig {
     /** Requested size of each volume. @default mysql 1Gi, wordpress 1Gi, ftps 1Gi, influxdb 1Gi, grafana 256Mi */
     readonly sizes: Readonly<Record<StatefulService, string>>;
   };
-  /** Replicas of the services that can scale. @default 1 each */
+  /**
+   * Replicas of the services that can scale. With more than one, the chart adds a PodDisruptionBudget
+   * and spreads the pods over the nodes (K8). @default 1 each
+   */
   readonly replicas: Readonly<Record<ScalableService, number>>;
+  /**
+   * Opt-in autoscaling of the services that can scale, on CPU (K8).
+   * @default off for each, with 1 to 3 replicas at 70% of the CPU request and a 300 s scale-down window when enabled
+   */
+  readonly autoscaling: Readonly<Record<ScalableService, AutoscalingSpec>>;
   readonly wordpress: {
     /** The site title. @default 'ft_services' */
     readonly title: string;
@@ -165,6 +206,10 @@ function resources(cpuRequestMillis: number, cpuLimitMillis: number, memoryReque
   return { cpuRequestMillis, cpuLimitMillis, memoryRequestMebibytes, memoryLimitMebibytes };
 }
 
+function autoscalingOff(): AutoscalingSpec {
+  return { enabled: false, minReplicas: 1, maxReplicas: 3, targetCpuUtilizationPercent: 70, scaleDownStabilizationSeconds: 300 };
+}
+
 export const DEFAULT_CONFIG: StackConfig = {
   namespace: 'ft-services',
   loadBalancer: { mode: 'metallb', address: '192.168.49.240' },
@@ -174,6 +219,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   images: { registry: '', tag: '0.1.0', tags: {} },
   storage: { sizes: { mysql: '1Gi', wordpress: '1Gi', ftps: '1Gi', influxdb: '1Gi', grafana: '256Mi' } },
   replicas: { nginx: 1, phpmyadmin: 1 },
+  autoscaling: { nginx: autoscalingOff(), phpmyadmin: autoscalingOff() },
   wordpress: {
     title: 'ft_services',
     users: [
@@ -382,7 +428,7 @@ function validateStackConfig(config: StackConfig): void {
 
   for (const service of SCALABLE_SERVICES) {
     const replicas = config.replicas[service];
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) fail(`replicas.${service}`, replicas, 'an integer from 1 to 10');
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) fail(`replicas.${service}`, replicas, `an integer from 1 to ${MAX_REPLICAS}`);
   }
 
   validateWordPress(config, fail);
@@ -415,6 +461,33 @@ function validateStackConfig(config: StackConfig): void {
     if (spec.cpuLimitMillis < spec.cpuRequestMillis) fail(`${field}.cpuLimitMillis`, spec.cpuLimitMillis, `at least cpuRequestMillis (${spec.cpuRequestMillis})`);
     if (spec.memoryLimitMebibytes < spec.memoryRequestMebibytes) fail(`${field}.memoryLimitMebibytes`, spec.memoryLimitMebibytes, `at least memoryRequestMebibytes (${spec.memoryRequestMebibytes})`);
   }
+  // After the resources: the CPU target is checked against them.
+  for (const service of SCALABLE_SERVICES) validateAutoscaling(config, service, fail);
+}
+
+function validateAutoscaling(config: StackConfig, service: ScalableService, fail: (field: string, value: unknown, allowed: string) => never): void {
+  const spec = config.autoscaling[service];
+  const field = `autoscaling.${service}`;
+  if (typeof spec.enabled !== 'boolean') fail(`${field}.enabled`, spec.enabled, 'true or false');
+  const { minReplicas, maxReplicas, targetCpuUtilizationPercent: target, scaleDownStabilizationSeconds: window } = spec;
+  if (!Number.isInteger(minReplicas) || minReplicas < 1 || minReplicas > MAX_REPLICAS) fail(`${field}.minReplicas`, minReplicas, `an integer from 1 to ${MAX_REPLICAS}`);
+  if (!Number.isInteger(maxReplicas) || maxReplicas < minReplicas || maxReplicas > MAX_REPLICAS) {
+    fail(`${field}.maxReplicas`, maxReplicas, `an integer from minReplicas (${minReplicas}) to ${MAX_REPLICAS}`);
+  }
+  // The use is measured against the request and capped by the limit: a higher target is never reached.
+  const { cpuRequestMillis, cpuLimitMillis } = config.resources[service];
+  const reachable = Math.floor((cpuLimitMillis / cpuRequestMillis) * 100);
+  if (!Number.isInteger(target) || target < 1 || target > reachable) {
+    fail(`${field}.targetCpuUtilizationPercent`, target, `an integer percent of the CPU request from 1 to ${reachable} (resources.${service}: the CPU limit is ${cpuLimitMillis}m, the request ${cpuRequestMillis}m)`);
+  }
+  if (!Number.isInteger(window) || window < 0 || window > MAX_STABILIZATION_SECONDS) {
+    fail(`${field}.scaleDownStabilizationSeconds`, window, `a whole number of seconds from 0 to ${MAX_STABILIZATION_SECONDS}`);
+  }
+}
+
+/** Whether any service has its autoscaler on, so the cluster needs a metrics server. */
+export function autoscalingEnabled(config: StackConfig): boolean {
+  return SCALABLE_SERVICES.some((service) => config.autoscaling[service].enabled);
 }
 
 function validateWordPress(config: StackConfig, fail: (field: string, value: unknown, allowed: string) => never): void {

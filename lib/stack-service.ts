@@ -25,7 +25,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DaemonSetService, dataClaimName, ResourceSpec, SERVICE_NAMES, ServiceName, StackConfig, StatefulService } from './config';
+import { AutoscalingSpec, DaemonSetService, dataClaimName, ResourceSpec, SERVICE_NAMES, ServiceName, StackConfig, StatefulService } from './config';
 import { Exposure, serviceExposure, ServiceType } from './endpoints';
 import { PanelSpec, PodMetrics } from './monitoring/dashboards';
 import { METRICS_PORT, PodMetric, scrapeAnnotations } from './monitoring/pod-metrics';
@@ -133,6 +133,21 @@ interface CommonProps {
    * NetworkPolicy `<name>-allow-clients`, B8). @default false: every source, as without a policy
    */
   readonly clientsOnly?: boolean;
+  /**
+   * Keep each client on one pod (`sessionAffinity: ClientIP`, K8): for servers that keep a client's
+   * session in the pod's own files. @default false
+   */
+  readonly sessionAffinity?: boolean;
+  /**
+   * How long the servers may take, once told to stop, to finish the requests in flight and flush (K8).
+   * @default 10
+   */
+  readonly stopSeconds?: number;
+  /**
+   * Whether the image's entrypoint execs srcs/common/run-together, which the chart then tells
+   * `stopSeconds` (RUN_TOGETHER_GRACE). @default true
+   */
+  readonly runTogether?: boolean;
   /** The metrics the pods serve themselves on METRICS_PORT, and who may read them there (B10). @default none */
   readonly podMetrics?: ServedPodMetrics;
   /** Panels of the service's own work that are not its pods' metrics (telegraf's own). @default none */
@@ -168,13 +183,38 @@ export interface ServiceChecks {
  * DAEMONSET_SERVICES service runs one pod per node (K7).
  */
 type KindProps<N extends ServiceName> =
-  & (N extends StatefulService ? { readonly volume: DataVolume; readonly replicas?: never } : { readonly volume?: never; /** @default 1 */ readonly replicas?: number })
+  & (N extends StatefulService
+    ? { readonly volume: DataVolume; readonly replicas?: never; readonly autoscaling?: never }
+    : {
+      readonly volume?: never;
+      /** @default 1 */ readonly replicas?: number;
+      /** A HorizontalPodAutoscaler on CPU when enabled; it then owns the replica count. @default none */
+      readonly autoscaling?: AutoscalingSpec;
+    })
   & (N extends DaemonSetService ? { readonly workload: 'daemonset' } : { readonly workload?: 'deployment' });
 
 export type StackServiceProps = {
   /** The service's name: its image, Deployment/DaemonSet, Service and container are all named so. */
   [N in ServiceName]: CommonProps & { readonly name: N } & KindProps<N>
 }[ServiceName];
+
+/**
+ * How long a pod that is told to stop keeps serving first, so that it has left its Service's
+ * endpoints everywhere before its servers stop (K8). On deletion the API server sets the pod's
+ * deletionTimestamp; the EndpointSlice controller then marks its endpoint `ready: false,
+ * terminating: true` (k8s.io/endpointslice v0.35.4 utils.go, podToEndpoint), and each node's
+ * kube-proxy stops sending new connections to it once it has synced its rules (pkg/proxy/topology.go
+ * CategorizeEndpoints: ready endpoints only, terminating ones only when none is ready). The kubelet,
+ * at the same moment and not after them, runs the container's preStop hook, then sends the stop
+ * signal with what remains of the grace period (pkg/kubelet/kuberuntime/kuberuntime_container.go
+ * killContainer, v1.35.4). The hook's wait covers that race. It is an `exec` of the images' `sleep`,
+ * not the `sleep` action, which needs Kubernetes 1.29 (feature PodLifecycleSleepAction), and the
+ * chart holds to the 1.27 API as well (test/schemas.test.ts).
+ */
+export const ENDPOINT_DRAIN_SECONDS = 5;
+
+/** What the kubelet allows above the hook and the servers' own stop, for the inits (tini, run-together) to exit. */
+const STOP_MARGIN_SECONDS = 5;
 
 /** Seconds between two startup-probe attempts. */
 const STARTUP_PERIOD_SECONDS = 5;
@@ -309,6 +349,7 @@ export class StackService extends Construct {
     if (props.workload !== 'daemonset') ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/revisionHistoryLimit', 3));
 
     const { resources } = props;
+    const stopSeconds = props.stopSeconds ?? 10;
     const liveness = props.liveness;
     const readiness = props.readiness ?? liveness;
     this.container = this.workload.addContainer({
@@ -322,6 +363,8 @@ export class StackService extends Construct {
         ...Object.fromEntries(props.ports.filter((port) => port.listenVariable !== undefined).map((port) => [port.listenVariable, port.containerPort])),
         // serve-metrics listens there (srcs/common/serve-metrics).
         ...(props.podMetrics === undefined ? {} : { METRICS_LISTEN: METRICS_PORT }),
+        // How long run-together waits for its servers after passing on the stop signal.
+        ...(props.runTogether ?? true ? { RUN_TOGETHER_GRACE: stopSeconds } : {}),
       }).map(([key, value]) => [key, value instanceof kplus.EnvValue ? value : kplus.EnvValue.fromValue(String(value))])),
       resources: {
         cpu: { request: kplus.Cpu.millis(resources.cpuRequestMillis), limit: kplus.Cpu.millis(resources.cpuLimitMillis) },
@@ -380,6 +423,65 @@ export class StackService extends Construct {
       if (exposure.type === 'LoadBalancer') shareLoadBalancerAddress(this.service, exposure);
     }
     if (props.podMetrics !== undefined) this.servePodMetrics(props.podMetrics);
+    if (props.sessionAffinity) {
+      if (this.service === undefined) throw new Error(`${name}: sessionAffinity needs a Service`);
+      ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/sessionAffinity', 'ClientIP'));
+    }
+    this.stopGracefully(stopSeconds, volume === undefined && this.workload instanceof kplus.Deployment && this.service !== undefined);
+    if (this.workload instanceof kplus.Deployment && props.volume === undefined) this.scale(props.replicas ?? 1, props.autoscaling);
+  }
+
+  /**
+   * K8: the pod leaves its Service's endpoints before its servers stop, when another pod can take its
+   * clients (a rolling update, or more than one replica; ENDPOINT_DRAIN_SECONDS says why), and the
+   * kubelet waits for the servers to finish before it kills them. A `Recreate` service has no other
+   * pod to hand over to, so its servers stop at once.
+   */
+  private stopGracefully(stopSeconds: number, handsOver: boolean): void {
+    const drainSeconds = handsOver ? ENDPOINT_DRAIN_SECONDS : 0;
+    const patches = [JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', drainSeconds + stopSeconds + STOP_MARGIN_SECONDS)];
+    if (handsOver) {
+      patches.push(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { exec: { command: ['sleep', String(drainSeconds)] } } }));
+    }
+    ApiObject.of(this.workload).addJsonPatch(...patches);
+  }
+
+  /**
+   * K8: a HorizontalPodAutoscaler on CPU when `autoscaling` is on (it then owns the replica count,
+   * so the Deployment states none and a new apply does not reset it); with more than one replica
+   * possible, a PodDisruptionBudget that lets a drain evict one pod at a time, and the pods spread
+   * over the nodes. One replica gets neither: a budget would then only block a drain, and there is
+   * nothing to spread.
+   */
+  private scale(replicas: number, autoscaling: AutoscalingSpec | undefined): void {
+    const selector = { matchLabels: selectorLabels(this.name) };
+    const metadata = { name: this.name, labels: this.labels };
+    if (autoscaling?.enabled) {
+      ApiObject.of(this.workload).addJsonPatch(JsonPatch.remove('/spec/replicas'));
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+        metadata,
+        spec: {
+          scaleTargetRef: { apiVersion: this.workload.apiVersion, kind: this.workload.kind, name: this.workload.name },
+          minReplicas: autoscaling.minReplicas,
+          maxReplicas: autoscaling.maxReplicas,
+          metrics: [{
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCpuUtilizationPercent } },
+          }],
+          behavior: { scaleDown: { stabilizationWindowSeconds: autoscaling.scaleDownStabilizationSeconds } },
+        },
+      });
+    }
+    const maxReplicas = autoscaling?.enabled ? autoscaling.maxReplicas : replicas;
+    if (maxReplicas <= 1) return;
+    new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata,
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector },
+    });
+    // ScheduleAnyway: a preference, so a single node (minikube) or a node drained away still runs every replica.
+    ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
+    ]));
   }
 
   /** The in-cluster host name of this service: its Service's. */

@@ -1,5 +1,6 @@
 import { resolveStackConfig, SERVICE_NAMES } from '../lib/config';
 import { publicEndpoints } from '../lib/endpoints';
+import { ENDPOINT_DRAIN_SECONDS } from '../lib/stack-service';
 import { stackSecrets } from '../lib/secrets';
 import { containersOf, Manifest, matches, named, ofKind, synth, workloads } from './support/manifests';
 import { servedMetrics } from './support/model';
@@ -95,7 +96,7 @@ describe('S5–S9 services and ports', () => {
 
   test('S6 phpMyAdmin listens on 5000 and points at the mysql Service', () => {
     expect(servicePorts('phpmyadmin')).toEqual([5000]);
-    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', PMA_LISTEN: '5000', METRICS_LISTEN: '9117' });
+    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', PMA_LISTEN: '5000', METRICS_LISTEN: '9117', RUN_TOGETHER_GRACE: '10' });
   });
 
   test('S7 nginx listens on 80, 443 and 22 (SSH) on the shared address', () => {
@@ -106,7 +107,7 @@ describe('S5–S9 services and ports', () => {
   test('S7 nginx redirects /wordpress to WordPress\'s public port and proxies /phpmyadmin/ to the phpmyadmin Service', () => {
     expect(env('nginx')).toEqual({
       SSH_USER: 'ftadmin', HTTPS_PORT_SUFFIX: '', WORDPRESS_PORT_SUFFIX: ':5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000',
-      NGINX_HTTP_LISTEN: '80', NGINX_HTTPS_LISTEN: '443', SSH_LISTEN_PORT: '22', METRICS_LISTEN: '9117',
+      NGINX_HTTP_LISTEN: '80', NGINX_HTTPS_LISTEN: '443', SSH_LISTEN_PORT: '22', METRICS_LISTEN: '9117', RUN_TOGETHER_GRACE: '10',
     });
   });
 
@@ -117,7 +118,7 @@ describe('S5–S9 services and ports', () => {
   });
 
   test('S8 FTPS advertises the load-balancer address for passive data connections', () => {
-    expect(env('ftps')).toEqual({ FTPS_USER: 'ftpuser', FTPS_LISTEN_PORT: '21', FTPS_PASV_ADDRESS: '192.168.49.240', FTPS_PASV_MIN_PORT: '21100', FTPS_PASV_MAX_PORT: '21104', METRICS_LISTEN: '9117' });
+    expect(env('ftps')).toEqual({ FTPS_USER: 'ftpuser', FTPS_LISTEN_PORT: '21', FTPS_PASV_ADDRESS: '192.168.49.240', FTPS_PASV_MIN_PORT: '21100', FTPS_PASV_MAX_PORT: '21104', METRICS_LISTEN: '9117', RUN_TOGETHER_GRACE: '10' });
   });
 
   test('S9 Grafana listens on 3000', () => {
@@ -393,7 +394,7 @@ describe('K3 tunable settings come from the typed configuration', () => {
     expect(envOf('mysql')).toMatchObject({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger', MYSQL_METRICS_USER: 'metrics' });
     expect(envOf('ftps')).toMatchObject({ FTPS_USER: 'files' });
     expect(envOf('nginx')).toMatchObject({ SSH_USER: 'operator' });
-    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30', INFLUXDB_LISTEN_PORT: '8086', METRICS_LISTEN: '9117' });
+    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30', INFLUXDB_LISTEN_PORT: '8086', METRICS_LISTEN: '9117', RUN_TOGETHER_GRACE: '25' });
     expect(envOf('telegraf')).toMatchObject({ INFLUXDB_DB: 'metrics', INFLUXDB_WRITE_USER: 'writer' });
     expect(envOf('grafana')).toMatchObject({ GRAFANA_ADMIN_USER: 'grafadmin' });
     const datasource = named(tuned, 'ConfigMap', 'grafana-datasources').data['influxdb.yaml'];
@@ -501,5 +502,93 @@ describe('B8 network policies', () => {
   test('B8 InfluxDB accepts connections from Grafana and telegraf only', () => {
     expect(clients('influxdb')).toEqual(['grafana', 'telegraf']);
     expect(policyFor('influxdb').spec.ingress[0].ports).toEqual([{ port: 8086, protocol: 'TCP' }]);
+  });
+});
+
+describe('K8 more than one replica, autoscaling, graceful stops', () => {
+  const scaled = synth({ replicas: { nginx: 2, phpmyadmin: 2 } }).charts['ft-services'];
+  const autoscaled = synth({
+    autoscaling: { nginx: { enabled: true, minReplicas: 2, maxReplicas: 5, targetCpuUtilizationPercent: 60, scaleDownStabilizationSeconds: 30 } },
+  }).charts['ft-services'];
+  const podSpec = (manifests: Manifest[], name: string) => named(manifests, 'Deployment', name).spec.template.spec;
+
+  test('K8 phpMyAdmin keeps a client on one pod, and so does nginx, whose pod is the client behind /phpmyadmin/', () => {
+    expect(named(objects, 'Service', 'phpmyadmin').spec.sessionAffinity).toBe('ClientIP');
+    expect(named(objects, 'Service', 'nginx').spec.sessionAffinity).toBe('ClientIP');
+    // The services whose sessions live nowhere in a pod spread their clients freely.
+    expect(services.filter((s) => s.spec.sessionAffinity !== undefined).map((s) => s.metadata.name).sort()).toEqual(['nginx', 'phpmyadmin']);
+  });
+
+  test('K8 a PodDisruptionBudget of one pod at a time, exactly for the services configured with more than one replica', () => {
+    expect(ofKind(objects, 'PodDisruptionBudget')).toEqual([]);
+    const budgets = ofKind(scaled, 'PodDisruptionBudget');
+    expect(budgets.map((b) => b.metadata.name).sort()).toEqual(['nginx', 'phpmyadmin']);
+    for (const budget of budgets) {
+      expect(budget.spec).toEqual({ maxUnavailable: 1, selector: named(scaled, 'Deployment', budget.metadata.name).spec.selector });
+    }
+    expect(ofKind(synth({ replicas: { nginx: 2 } }).charts['ft-services'], 'PodDisruptionBudget').map((b) => b.metadata.name)).toEqual(['nginx']);
+  });
+
+  test('K8 more than one replica spreads over the nodes as a preference (a single node still runs them all); one replica is not spread', () => {
+    expect(podSpec(scaled, 'phpmyadmin').topologySpreadConstraints).toEqual([{
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: named(scaled, 'Deployment', 'phpmyadmin').spec.selector,
+    }]);
+    expect(workloads(objects).filter((w) => w.spec.template.spec.topologySpreadConstraints !== undefined)).toEqual([]);
+  });
+
+  test('K8 an enabled autoscaler scales its Deployment on CPU within the configured range and scale-down window, and owns the replica count', () => {
+    expect(ofKind(objects, 'HorizontalPodAutoscaler')).toEqual([]);
+    const [autoscaler, ...others] = ofKind(autoscaled, 'HorizontalPodAutoscaler');
+    expect(others).toEqual([]);
+    expect(autoscaler.apiVersion).toBe('autoscaling/v2');
+    expect(autoscaler.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nginx' },
+      minReplicas: 2,
+      maxReplicas: 5,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 30 } },
+    });
+    // A count in the Deployment would undo the autoscaler's at every apply.
+    expect(named(autoscaled, 'Deployment', 'nginx').spec.replicas).toBeUndefined();
+    expect(named(autoscaled, 'Deployment', 'phpmyadmin').spec.replicas).toBe(1);
+    // Utilization is measured against the request: without one the autoscaler cannot compute it.
+    expect(containersOf(named(autoscaled, 'Deployment', 'nginx'))[0].resources.requests.cpu).toBe('50m');
+  });
+
+  test('K8 an autoscaler that may run more than one replica brings the budget and the spreading', () => {
+    expect(ofKind(autoscaled, 'PodDisruptionBudget').map((b) => b.metadata.name)).toEqual(['nginx']);
+    expect(podSpec(autoscaled, 'nginx').topologySpreadConstraints).toHaveLength(1);
+    const upToOne = synth({ autoscaling: { nginx: { enabled: true, minReplicas: 1, maxReplicas: 1 } } }).charts['ft-services'];
+    expect(ofKind(upToOne, 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  test('K8 a pod that hands its clients to another leaves the endpoints first: a preStop wait, then the stop signal, within a grace period that covers both', () => {
+    const rolling = workloads(objects).filter((w) => w.kind === 'Deployment' && w.spec.strategy.type === 'RollingUpdate');
+    expect(rolling.map((w) => w.metadata.name).sort()).toEqual(['nginx', 'phpmyadmin']);
+    for (const w of rolling) {
+      const spec = w.spec.template.spec;
+      expect(spec.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', String(ENDPOINT_DRAIN_SECONDS)] } } });
+      expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(ENDPOINT_DRAIN_SECONDS + Number(env(w.metadata.name).RUN_TOGETHER_GRACE));
+    }
+  });
+
+  test('K8 a service stopped before its replacement starts (Recreate) stops its servers at once, and the kubelet waits for their flush', () => {
+    const recreated = workloads(objects).filter((w) => w.kind === 'Deployment' && w.spec.strategy.type === 'Recreate');
+    expect(recreated.map((w) => w.metadata.name).sort()).toEqual(['ftps', 'grafana', 'influxdb', 'mysql', 'wordpress']);
+    for (const w of recreated) {
+      expect(w.spec.template.spec.containers[0].lifecycle).toBeUndefined();
+      expect(w.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(Number(env(w.metadata.name).RUN_TOGETHER_GRACE));
+    }
+    // The databases get longer to flush than the default.
+    expect(Number(env('mysql').RUN_TOGETHER_GRACE)).toBeGreaterThan(Number(env('nginx').RUN_TOGETHER_GRACE));
+    expect(Number(env('influxdb').RUN_TOGETHER_GRACE)).toBeGreaterThan(Number(env('nginx').RUN_TOGETHER_GRACE));
+  });
+
+  test('K8 run-together hears its grace from the chart in every image that runs it, and telegraf, which has none, is not told', () => {
+    const told = workloads(objects).filter((w) => env(w.metadata.name).RUN_TOGETHER_GRACE !== undefined).map((w) => w.metadata.name).sort();
+    expect(told).toEqual([...SERVICE_NAMES].filter((name) => name !== 'telegraf').sort());
   });
 });

@@ -104,6 +104,8 @@ export class InfluxDb extends StackService {
       firstBootSeconds: 120,
       clientsOnly: true,
       podMetrics: { families: [{ metrics: INFLUXDB_METRICS, panels: influxdbPanels }], scrapedBy: 'telegraf' },
+      // influxd closes its shards (writing their caches to disk) on SIGTERM.
+      stopSeconds: 25,
       checks: {
         processToKill: 'influxd',
         // The influx CLI runs -execute line by line, and INSERT only as a line of its own.

@@ -93,6 +93,8 @@ export class MySql extends StackService {
       firstBootSeconds: 300,
       clientsOnly: true,
       podMetrics: { families: [{ metrics: MYSQL_METRICS, panels: mysqlPanels }], scrapedBy: 'telegraf' },
+      // InnoDB flushes its buffer pool and logs on a normal shutdown (SIGTERM); a large pool takes a while.
+      stopSeconds: 25,
       checks: {
         processToKill: 'mariadbd',
         dataSurvives: {

@@ -39,6 +39,10 @@ export class Nginx extends StackService {
       // nginx and sshd both: a TCP check on one port would miss the other (S11).
       liveness: { kind: 'exec', command: ['healthcheck'] },
       replicas: config.replicas.nginx,
+      autoscaling: config.autoscaling.nginx,
+      // A client stays on one nginx pod, so its /phpmyadmin/ requests leave from one pod address and
+      // stay on one phpMyAdmin pod by that Service's affinity (lib/services/phpmyadmin.ts).
+      sessionAffinity: true,
       connectsTo: [phpMyAdmin],
       podMetrics: { families: [NGINX_POD_METRICS], scrapedBy: 'telegraf' },
       // The HTTP probes would notice nginx's death; sshd's is the one to prove.

@@ -26,6 +26,11 @@ export class PhpMyAdmin extends StackService {
       // nginx and php-fpm both answer, without depending on the database being up.
       liveness: { kind: 'http', path: '/healthz.php', port: https.containerPort, scheme: 'HTTPS' },
       replicas: config.replicas.phpmyadmin,
+      autoscaling: config.autoscaling.phpmyadmin,
+      // A login lives in the pod's PHP session files, so a client must come back to the same pod.
+      // Behind nginx's /phpmyadmin/ proxy the client is the nginx pod, which holds each user on
+      // itself by the same rule (lib/services/nginx.ts): user → one nginx pod → one phpMyAdmin pod.
+      sessionAffinity: true,
       connectsTo: [mysql],
       podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
       checks: { processToKill: 'nginx', connect: phpConnect },

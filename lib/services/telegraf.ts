@@ -104,6 +104,8 @@ export class Telegraf extends StackService {
       connectsTo: [influxdb],
       panels: telegrafPanels,
       checks: { processToKill: 'telegraf', connect: wgetPing },
+      // Its image runs telegraf alone, which flushes its outputs on SIGTERM itself.
+      runTogether: false,
     });
     const { labels } = this;
     // apiAccess made the account.

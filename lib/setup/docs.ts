@@ -48,6 +48,13 @@ export function settingsDocs(source = fs.readFileSync(CONFIG_SOURCE, 'utf8')): S
       }
       const value = valueAt(DEFAULT_CONFIG, field);
       const perKey = field === 'resources' || field === 'storage.sizes' || field === 'replicas';
+      // A map of settings per service (`autoscaling`): one row per service and setting.
+      const perKeySettings = /Record<\w+, (\w+)>/.exec(member.type?.getText(file) ?? '')?.[1];
+      const settings = file.statements.find((statement): statement is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(statement) && statement.name.text === perKeySettings);
+      if (!perKey && settings !== undefined && typeof value === 'object' && value !== null) {
+        for (const key of Object.keys(value)) walk(settings.members, `${field}.${key}.`, own);
+        continue;
+      }
       if (perKey && typeof value === 'object' && value !== null) {
         for (const [key, item] of Object.entries(value)) docs.push({ field: `${field}.${key}`, defaultValue: item, description });
       } else {

@@ -88,5 +88,6 @@ if ! id "$SSH_USER" >/dev/null 2>&1; then
 fi
 printf '%s' "$ssh_password" | set-password "$SSH_USER"
 
-exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" \
+# QUIT is nginx's graceful stop: it closes its listeners and finishes the requests in flight (K8).
+exec run-together --stop-signal=QUIT nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" \
   -- serve-metrics collect-nginx-metrics

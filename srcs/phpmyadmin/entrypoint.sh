@@ -27,6 +27,9 @@ PHP_FPM_BIN="${PHP_FPM_BIN:-php-fpm83}"
 PHP_FPM_CONF="${PHP_FPM_CONF:-/etc/php83/php-fpm.conf}"
 PHP_FPM_LISTEN="${PHP_FPM_LISTEN:-127.0.0.1:9000}"
 PHP_FPM_USER="${PHP_FPM_USER:-nobody}"
+# How long run-together waits for the servers after the stop signal (the chart sets it); php-fpm
+# gives its workers as long to finish their requests (php-fpm.conf.template).
+RUN_TOGETHER_GRACE="${RUN_TOGETHER_GRACE:-10}"
 HEALTHZ_PHP="${HEALTHZ_PHP:-/var/www/healthz/healthz.php}"
 # Where the image keeps its templates and PHP helpers: common/ (shared) and phpmyadmin/ (ours).
 FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
@@ -44,7 +47,7 @@ read-secret tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret >/dev/null
 
 # render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
 # PMA_PORT, PMA_TEMP_DIR, SECRETS_DIR and FT_SHARE through php-fpm.
-export PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN METRICS_ROOT PHP_FPM_STATUS_PORT PMA_ROOT PMA_TEMP_DIR \
+export RUN_TOGETHER_GRACE PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN METRICS_ROOT PHP_FPM_STATUS_PORT PMA_ROOT PMA_TEMP_DIR \
   NGINX_USER NGINX_RUN_DIR NGINX_STATUS_PORT PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"
@@ -61,5 +64,6 @@ render-template "$FT_SHARE/phpmyadmin/nginx-phpmyadmin.conf.template" "$NGINX_CO
 render-template "$FT_SHARE/common/nginx-metrics.conf.template" "$NGINX_CONF_DIR/http.d/metrics.conf"
 render-template "$FT_SHARE/common/php-fpm.conf.template" "$PHP_FPM_CONF"
 
-exec run-together nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF" \
+# QUIT is the graceful stop of both nginx and php-fpm: they finish the requests in flight (K8).
+exec run-together --stop-signal=QUIT nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- --stop-signal=QUIT "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF" \
   -- serve-metrics collect-all collect-nginx-metrics collect-php-fpm-metrics

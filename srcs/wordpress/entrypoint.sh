@@ -6,6 +6,9 @@
 set -eu
 
 # Alpine paths by default; the host tests (B5) point them at Debian's servers and a scratch folder.
+# How long run-together waits for the servers after the stop signal (the chart sets it); php-fpm
+# gives its workers as long to finish their requests (php-fpm.conf.template).
+export RUN_TOGETHER_GRACE="${RUN_TOGETHER_GRACE:-10}"
 export WORDPRESS_ROOT="${WORDPRESS_ROOT:-/var/www/wordpress}"
 export WORDPRESS_LISTEN="${WORDPRESS_LISTEN:-5050}"
 # The pod's own figures for telegraf (the chart's metrics port, serve-metrics), and where nginx
@@ -48,7 +51,8 @@ chown "$PHP_FPM_USER" "$WORDPRESS_ROOT/wp-content/uploads"
 
 php "$FT_SHARE/wordpress/install.php"
 
+# QUIT is the graceful stop of both nginx and php-fpm: they finish the requests in flight (K8).
 exec run-together \
-  nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- \
-  "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF" -- \
+  --stop-signal=QUIT nginx -e stderr -c "$NGINX_CONF_DIR/nginx.conf" -- \
+  --stop-signal=QUIT "$PHP_FPM_BIN" -F -y "$PHP_FPM_CONF" -- \
   serve-metrics collect-all collect-nginx-metrics collect-php-fpm-metrics

@@ -86,5 +86,32 @@ test('S11 run-together kills a daemon that ignores TERM once the grace period is
   expect(await init.waitForExit(10000)).toBe(0);
   expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   expect(pids.filter(alive)).toEqual([]);
-  expect(init.log()).toContain(`pid ${pids[0]} ignored TERM`);
+  expect(init.log()).toContain(`pid ${pids[0]} still running 1s after its stop signal`);
+});
+
+/**
+ * A child that writes to `<name>.signal` the name of the stop signal it got, QUIT or TERM, then
+ * exits. Not a shell: run-together's commands are background jobs of a non-interactive shell, which
+ * start with QUIT and INT ignored (POSIX, Shell Command Language 2.11), and a shell cannot trap a
+ * signal ignored on entry; a program that installs its own handler, as nginx and php-fpm do, gets it.
+ */
+function signalRecorder(name: string): string[] {
+  const file = (suffix: string) => JSON.stringify(path.join(dir, `${name}.${suffix}`));
+  const record = (signal: string) => `process.on('SIG${signal}', () => { fs.writeFileSync(${file('signal')}, '${signal}'); process.exit(0); });`;
+  return [process.execPath, '-e', `const fs = require('fs'); ${record('QUIT')} ${record('TERM')} fs.writeFileSync(${file('pid')}, String(process.pid)); setInterval(() => {}, 1000);`];
+}
+
+test('K8 run-together stops each command with the signal --stop-signal names before it, and TERM without it', async () => {
+  const { init } = await runTogether('signals', [['--stop-signal=QUIT', ...signalRecorder('signals-0')], signalRecorder('signals-1')]);
+  process.kill(init.pid, 'SIGTERM');
+  expect(await init.waitForExit(10000)).toBe(0);
+  const got = (name: string) => fs.readFileSync(path.join(dir, `${name}.signal`), 'utf8').trim();
+  expect([got('signals-0'), got('signals-1')]).toEqual(['QUIT', 'TERM']);
+});
+
+test('K8 run-together refuses a stop signal other than TERM, QUIT or INT, before it starts anything', async () => {
+  const init = startServer({ name: 'run-together bad-signal', command: 'sh', args: [RUN_TOGETHER, '--stop-signal=KILL', 'sleep', '600'], logFile: path.join(dir, 'bad-signal.log') });
+  expect(await init.waitForExit(10000)).toBe(2);
+  expect(init.log()).toContain('SIG: TERM, QUIT or INT');
+  expect(init.log()).not.toContain('started');
 });
