@@ -453,7 +453,7 @@ describe('B7 portability', () => {
   });
 });
 
-describe('B10 pods that serve their own figures', () => {
+describe('B10 pods that serve their own metrics', () => {
   const fenced = [...servedMetrics().keys()];
   const policy = (name: string) => named(objects, 'NetworkPolicy', `${name}-metrics-from-telegraf`);
   /** Services whose own ports already admit only their declared clients (B8). */
@@ -489,7 +489,7 @@ describe('B10 pods that serve their own figures', () => {
 });
 
 describe('B8 network policies', () => {
-  // The client policy; a service with figures also has its metrics policy, for telegraf on 9117.
+  // The client policy; a service with metrics also has its metrics policy, for telegraf on 9117.
   const policyFor = (name: string) => ofKind(objects, 'NetworkPolicy').find((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === name && !p.metadata.name.endsWith('-metrics-from-telegraf'));
   const clients = (name: string) => policyFor(name).spec.ingress.map((rule: Manifest) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']).sort();
 

@@ -333,16 +333,16 @@ describe('B8 the NetworkPolicies are enforced, proven live', () => {
   });
 });
 
-describe('B10 every pod serves its own figures to telegraf and to no other pod, proven live', () => {
+describe('B10 every pod serves its own metrics to telegraf and to no other pod, proven live', () => {
   const config = resolveStackConfig();
   const metrics = servedMetrics();
   const served = [...metrics.keys()] as string[];
-  /** Each service with figures runs one pod at 10.244.0.<index + 10>. */
+  /** Each service with metrics runs one pod at 10.244.0.<index + 10>. */
   const ipOf = (service: string) => `10.244.0.${served.indexOf(service) + 10}`;
 
   /**
    * A cluster that enforces the policies or not. telegraf's busybox wget gets each pod's page as
-   * serve-metrics answers it: the service's figures in Prometheus text, or `broken`'s without them.
+   * serve-metrics answers it: the service's metrics in Prometheus text, or `broken`'s without them.
    */
   function cluster(enforcing: boolean, broken?: string) {
     return scriptedKubectl([
@@ -359,7 +359,7 @@ describe('B10 every pod serves its own figures to telegraf and to no other pod, 
   const b10 = (kubectl: ReturnType<typeof cluster>['kubectl']) =>
     stackChecks({ config, secret: () => 'unused', kubectl, trust: { insecure: true } }).filter((c) => c.requirement === 'B10');
 
-  test('B10 S4 on an enforcing cluster the outsider opens no pod\'s metrics port and telegraf reads every pod\'s figures, by pod address', async () => {
+  test('B10 S4 on an enforcing cluster the outsider opens no pod\'s metrics port and telegraf reads every pod\'s metrics, by pod address', async () => {
     const { kubectl, calls } = cluster(true);
     const [check, ...others] = b10(kubectl);
     expect(others).toEqual([]);
@@ -378,7 +378,7 @@ describe('B10 every pod serves its own figures to telegraf and to no other pod, 
     expect(result.detail).toContain('--cni=calico');
   });
 
-  test('B10 a pod whose page lacks its figures fails the check, naming the service and the metric', async () => {
+  test('B10 a pod whose page lacks its metrics fails the check, naming the service and the metric', async () => {
     const victim = served[served.length - 1];
     const { kubectl } = cluster(true, victim);
     const result = await b10(kubectl)[0].run();

@@ -75,7 +75,7 @@ describe('S9 B3 one dashboard per service', () => {
     expect(titles('telegraf')).toEqual(expect.arrayContaining(['Metrics pipeline', 'Gather errors']));
   });
 
-  test.each([...servedMetrics().keys()])('B10 B3 every figure the %s pods serve is drawn by a panel of its dashboard', (service) => {
+  test.each([...servedMetrics().keys()])('B10 B3 every metric the %s pods serve is drawn by a panel of its dashboard', (service) => {
     const drawn = new Set(panelQueries(files[`ft-${service}.json`]).flatMap((q) => queryReferences(q.query).fields));
     expect(servedMetrics().get(service)!.map((metric) => metric.name).filter((name) => !drawn.has(name))).toEqual([]);
   });

@@ -72,7 +72,7 @@ describe('B13 the diagram of the stack', () => {
     expect(diagram).toContain('telegraf -- "8086, allowed by NetworkPolicy" --> influxdb');
     expect(diagram).toContain('grafana -- "8086, allowed by NetworkPolicy" --> influxdb');
     expect(diagram).toContain('nginx -- "5000" --> phpmyadmin');
-    // telegraf reads the pods' own figures on the metrics port (B10); nothing else inside calls them.
+    // telegraf reads the pods' own metrics on the metrics port (B10); nothing else inside calls them.
     expect(diagram).toContain(`telegraf -- "${METRICS_PORT}" --> wordpress`);
     expect(diagram).not.toMatch(new RegExp(`^  (?!lb |telegraf -- "${METRICS_PORT}")\\S+ -- .*--> (nginx|wordpress|grafana)$`, 'm'));
   });

@@ -1,7 +1,7 @@
 #!/bin/sh
 # vsftpd for ft_services (S8): sets the FTP user's password from its Secret, prepares the user's
 # home on the volume, renders vsftpd.conf from the environment, then runs vsftpd, count-vsftpd-log
-# (which counts what vsftpd logs) and the pod's figures (serve-metrics collect-metrics, B10)
+# (which counts what vsftpd logs) and the pod's metrics (serve-metrics collect-metrics, B10)
 # under run-together: when any of them ends, the others are stopped and the container exits, so
 # Kubernetes restarts it (S11).
 set -eu
@@ -18,7 +18,7 @@ FTPS_CONF_DIR="${FTPS_CONF_DIR:-/etc/vsftpd}"
 FTPS_EMPTY_DIR="${FTPS_EMPTY_DIR:-/usr/share/empty}"
 # vsftpd's log (a FIFO) and count-vsftpd-log's counts; collect-metrics reads the same setting.
 export FTPS_RUN_DIR="${FTPS_RUN_DIR:-/run/ftps}"
-# The pod's own figures for telegraf (the chart's metrics port, serve-metrics).
+# The pod's own metrics for telegraf (the chart's metrics port, serve-metrics).
 export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 # Where the image keeps its templates (ftps/ below it).
 FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"

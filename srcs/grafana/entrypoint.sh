@@ -1,6 +1,6 @@
 #!/bin/sh
 # Grafana for ft_services: prepares the volume, then runs the server as user grafana, next to
-# serve-metrics, which serves Grafana's own figures (collect-metrics, read from Grafana's /metrics
+# serve-metrics, which serves Grafana's own metrics (collect-metrics, read from Grafana's /metrics
 # on the loopback) on $METRICS_LISTEN; run-together stops the container when either ends (S11).
 # Everything else (admin, datasource, dashboards) comes from /etc/grafana.ini and provisioning.
 set -eu

@@ -7,7 +7,7 @@
 #   - the reader Grafana uses (READ on the database only).
 # On every boot it sets the database's default retention policy to INFLUXDB_RETENTION_DAYS, so a
 # changed setting reaches a running install. Then influxd runs as user influxdb, with
-# authentication on, next to serve-metrics, which serves InfluxDB's own figures (collect-metrics,
+# authentication on, next to serve-metrics, which serves InfluxDB's own metrics (collect-metrics,
 # read from /debug/vars on the loopback) on $METRICS_LISTEN; run-together stops the container when
 # either ends (S11). A restart never initialises again.
 set -eu

@@ -1,7 +1,7 @@
 #!/bin/sh
 # MariaDB for ft_services. The first boot (no marker on the volume) creates the datadir, the
 # application database and user and root's password, using a temporary socket-only server; every
-# boot then runs mariadbd, listening on TCP, and the pod's own figures (serve-metrics running
+# boot then runs mariadbd, listening on TCP, and the pod's own metrics (serve-metrics running
 # collect-metrics, B10) under run-together, which exits as soon as either dies so that
 # Kubernetes restarts the container (S11). A restart never initialises again. The monitoring
 # account has a marker of its own, so that a datadir initialised before it existed gets it on its
@@ -18,7 +18,7 @@ MYSQL_RUN_DIR="${MYSQL_RUN_DIR:-/run/mysqld}"
 MYSQL_BIND_ADDRESS="${MYSQL_BIND_ADDRESS:-0.0.0.0}"
 MYSQL_LISTEN_PORT="${MYSQL_LISTEN_PORT:-3306}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
-# The pod's figures for telegraf (the chart's metrics port), and the monitoring account's client
+# The pod's metrics for telegraf (the chart's metrics port), and the monitoring account's client
 # options for collect-metrics, which serve-metrics runs as $METRICS_USER (the same default
 # as serve-metrics').
 export METRICS_LISTEN="${METRICS_LISTEN:-9117}"

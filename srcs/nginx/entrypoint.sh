@@ -1,6 +1,6 @@
 #!/bin/sh
 # The nginx container (S7): nginx on 80 (301 to https) and 443 (TLS: index page, /wordpress 307
-# to WordPress's port, /phpmyadmin/ reverse proxy), sshd on 22 for one user, and nginx's figures
+# to WordPress's port, /phpmyadmin/ reverse proxy), sshd on 22 for one user, and nginx's metrics
 # for telegraf (serve-metrics, B10). Renders the configs from the environment and the Secrets, then
 # runs the three under run-together, which exits as soon as any of them dies so that Kubernetes
 # restarts the container (S11).

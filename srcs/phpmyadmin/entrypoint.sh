@@ -1,5 +1,5 @@
 #!/bin/sh
-# phpMyAdmin (S6): nginx over TLS on 5000 and php-fpm, with the pod's figures (serve-metrics), all
+# phpMyAdmin (S6): nginx over TLS on 5000 and php-fpm, with the pod's metrics (serve-metrics), all
 # under run-together, which exits as soon as any of them dies so that Kubernetes restarts the
 # container (S11). The configs are rendered from the environment; config.inc.php itself is static
 # and reads the environment at run time.
@@ -11,7 +11,7 @@ set -eu
 # php-fpm, a scratch copy of Debian's phpMyAdmin and loopback ports.
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 PMA_LISTEN="${PMA_LISTEN:-5000}"
-# The pod's own figures for telegraf (the chart's metrics port, serve-metrics), and where nginx
+# The pod's own metrics for telegraf (the chart's metrics port, serve-metrics), and where nginx
 # serves php-fpm's status to their collector (loopback only).
 METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"

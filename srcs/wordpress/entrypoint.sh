@@ -1,7 +1,7 @@
 #!/bin/sh
 # WordPress: nginx + php-fpm on 5050 over TLS (S5). Renders the configs from the environment,
 # installs the site on first boot (install.php waits for MySQL, bounded, and fails so that
-# Kubernetes restarts the container), then runs both daemons and the pod's figures (serve-metrics)
+# Kubernetes restarts the container), then runs both daemons and the pod's metrics (serve-metrics)
 # under run-together, which exits as soon as any of them dies (S11).
 set -eu
 
@@ -11,7 +11,7 @@ set -eu
 export RUN_TOGETHER_GRACE="${RUN_TOGETHER_GRACE:-10}"
 export WORDPRESS_ROOT="${WORDPRESS_ROOT:-/var/www/wordpress}"
 export WORDPRESS_LISTEN="${WORDPRESS_LISTEN:-5050}"
-# The pod's own figures for telegraf (the chart's metrics port, serve-metrics), and where nginx
+# The pod's own metrics for telegraf (the chart's metrics port, serve-metrics), and where nginx
 # serves php-fpm's status to their collector (loopback only).
 export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 export METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"

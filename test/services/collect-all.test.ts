@@ -1,6 +1,6 @@
 /**
  * srcs/common/collect-all, which lets a pod that runs two programs (nginx and php-fpm) serve both
- * families of its figures from its one metrics endpoint (B10), run by serve-metrics as in the
+ * families of its metrics from its one metrics endpoint (B10), run by serve-metrics as in the
  * wordpress and phpmyadmin images.
  */
 import * as path from 'path';

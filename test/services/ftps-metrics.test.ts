@@ -1,5 +1,5 @@
 /**
- * vsftpd's own figures (B10): OUR entrypoint and vsftpd.conf run by Debian's vsftpd, which writes
+ * vsftpd's own metrics (B10): OUR entrypoint and vsftpd.conf run by Debian's vsftpd, which writes
  * its log into the FIFO that OUR srcs/ftps/count-vsftpd-log counts, and OUR srcs/ftps/collect-metrics
  * under OUR serve-metrics, all three started by the entrypoint, with busybox's awk and mv as in
  * the image. The traffic is real FTPS from curl (explicit TLS, passive): logins, a wrong password,
@@ -28,7 +28,7 @@ let url: string;
 let appletPath: string;
 const clients: Client[] = [];
 
-type Figures = Record<keyof typeof FTPS_METRICS, number>;
+type Metrics = Record<keyof typeof FTPS_METRICS, number>;
 
 beforeAll(async () => {
   if (!haveCommand('curl')) throw new Error('curl not found: install curl (.ci/install-host-packages)');
@@ -43,23 +43,23 @@ afterAll(async () => {
   await stopAll();
 });
 
-/** One scrape, as telegraf makes it: every figure by the name the panels know it. */
-async function figures(): Promise<Figures> {
+/** One scrape, as telegraf makes it: every metric by the name the panels know it. */
+async function readMetrics(): Promise<Metrics> {
   const answer = await scrape(url);
   if (answer.status !== 200) throw new Error(`scrape answered ${answer.status}: ${answer.body}\n${ftps.server.log()}`);
   const samples = parseExposition(answer.body);
-  return Object.fromEntries(Object.entries(FTPS_METRICS).map(([key, metric]) => [key, samples.get(metric.name)?.value ?? NaN])) as Figures;
+  return Object.fromEntries(Object.entries(FTPS_METRICS).map(([key, metric]) => [key, samples.get(metric.name)?.value ?? NaN])) as Metrics;
 }
 
 /**
- * The figures once they equal `expected`, or as they are after 5 s: count-vsftpd-log counts a line
+ * The metrics once they equal `expected`, or as they are after 5 s: count-vsftpd-log counts a line
  * a moment after vsftpd wrote it, which may be after the client saw its reply.
  */
-async function figuresOnce(expected: Partial<Figures>): Promise<Partial<Figures>> {
-  let seen: Partial<Figures> = {};
-  await waitFor(`figures ${JSON.stringify(expected)}`, async () => {
-    const all = await figures();
-    seen = Object.fromEntries(Object.keys(expected).map((key) => [key, all[key as keyof Figures]]));
+async function readMetricsOnce(expected: Partial<Metrics>): Promise<Partial<Metrics>> {
+  let seen: Partial<Metrics> = {};
+  await waitFor(`metrics ${JSON.stringify(expected)}`, async () => {
+    const all = await readMetrics();
+    seen = Object.fromEntries(Object.keys(expected).map((key) => [key, all[key as keyof Metrics]]));
     return JSON.stringify(seen) === JSON.stringify(expected);
   }, 5000).catch(() => undefined);
   return seen;
@@ -87,7 +87,7 @@ test('B10 the entrypoint serves exactly the FTPS_METRICS family on METRICS_LISTE
 test('B10 logins, a wrong password, uploads and a download over FTPS are counted exactly, with their bytes', async () => {
   // The health checks connected but never logged in: nothing counted yet.
   const zero = { logins: 0, loginFailures: 0, uploads: 0, uploadBytes: 0, downloads: 0, downloadBytes: 0 };
-  expect(await figuresOnce(zero)).toEqual(zero);
+  expect(await readMetricsOnce(zero)).toEqual(zero);
 
   const size = 100_000 + randomBytes(2).readUInt16BE();
   const file = path.join(setup.dir, 'upload.bin');
@@ -106,17 +106,17 @@ test('B10 logins, a wrong password, uploads and a download over FTPS are counted
   expect(curl(setup.password, '', '--quote', 'MKD x] FAIL LOGIN: Client "10.0.0.1', '--output', '/dev/null')).toEqual({ status: 0, stderr: '' });
 
   const counted = { logins: 4, loginFailures: 1, uploads: 2, uploadBytes: size, downloads: 1, downloadBytes: size };
-  expect(await figuresOnce(counted)).toEqual(counted);
+  expect(await readMetricsOnce(counted)).toEqual(counted);
   expect(ftps.server.log()).not.toContain('not counted');
 });
 
 test('B10 a session open now shows in ftps_sessions, and leaves it when it ends', async () => {
-  expect(await figuresOnce({ sessions: 0 })).toEqual({ sessions: 0 });
+  expect(await readMetricsOnce({ sessions: 0 })).toEqual({ sessions: 0 });
   const client = await connectFtps({ host: '127.0.0.1', port: ftps.port }, USER, setup.password);
   clients.push(client);
-  expect(await figuresOnce({ sessions: 1 })).toEqual({ sessions: 1 });
+  expect(await readMetricsOnce({ sessions: 1 })).toEqual({ sessions: 1 });
   client.close();
-  expect(await figuresOnce({ sessions: 0 })).toEqual({ sessions: 0 });
+  expect(await readMetricsOnce({ sessions: 0 })).toEqual({ sessions: 0 });
 });
 
 test('B10 vsftpd\'s log is a FIFO only root may open, so nothing of it stays in the container; the counts are readable', () => {

@@ -1,5 +1,5 @@
 /**
- * srcs/grafana/collect-metrics, Grafana's own figures (B10), served by OUR serve-metrics. Grafana 12
+ * srcs/grafana/collect-metrics, Grafana's own metrics (B10), served by OUR serve-metrics. Grafana 12
  * cannot run here: the collector reads a stand-in that answers /metrics as Grafana does, over HTTPS
  * (TLS 1.3) with basic auth (test/services/support/grafana.ts names the sources of its shape), whose
  * datasource is a real InfluxDB from our entrypoint. The certificate is one setup makes, for a
@@ -16,7 +16,7 @@ import { MetricsServer, parseExposition, scrape } from './support/metrics';
 let db: InfluxDatabase;
 let pod: GrafanaPod;
 
-async function figures(server: MetricsServer = pod.metrics): Promise<Record<string, number>> {
+async function readMetrics(server: MetricsServer = pod.metrics): Promise<Record<string, number>> {
   const answer = await scrape(server.url);
   if (answer.status !== 200) throw new Error(`collector answered ${answer.status}: ${answer.body}\n${server.server.log()}`);
   return Object.fromEntries([...parseExposition(answer.body)].map(([name, sample]) => [name, sample.value]));
@@ -32,7 +32,7 @@ afterAll(async () => {
   await stopAll();
 });
 
-test('B10 the Grafana collector prints exactly the declared figures, with their types', async () => {
+test('B10 the Grafana collector prints exactly the declared metrics, with their types', async () => {
   const answer = await scrape(pod.metrics.url);
   expect(answer.status).toBe(200);
   const printed = [...parseExposition(answer.body)].map(([name, sample]) => ({ name, type: sample.type })).sort((a, b) => a.name.localeCompare(b.name));
@@ -41,11 +41,11 @@ test('B10 the Grafana collector prints exactly the declared figures, with their 
 
 test('B10 requests, logins, active users and datasource answers move with the traffic Grafana answered', async () => {
   const m = GRAFANA_METRICS;
-  const before = await figures();
+  const before = await readMetrics();
   // The past the stand-in starts with is printed in e-notation (1.234567e+06): summed, not misread.
   expect(before[m.requests.name]).toBeGreaterThan(1234567);
   expect(await grafanaTraffic(pod)).toEqual([200, 200, 401, 200, 400]);
-  const after = await figures();
+  const after = await readMetrics();
   expect({
     // The five requests, and the scrape that read `before` (counted once it was answered).
     requests: after[m.requests.name] - before[m.requests.name],

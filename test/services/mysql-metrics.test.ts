@@ -1,5 +1,5 @@
 /**
- * MariaDB's own figures for the mysql dashboard (B10): the monitoring account our entrypoint
+ * MariaDB's own metrics for the mysql dashboard (B10): the monitoring account our entrypoint
  * (srcs/mysql/entrypoint.sh) makes, and srcs/mysql/collect-metrics, which the entrypoint
  * serves through our serve-metrics beside mariadbd, against Debian's real MariaDB with real
  * traffic.
@@ -38,7 +38,7 @@ function refusalOf(db: MysqlDatabase, sql: string): string {
 }
 
 /** What the entrypoint's serve-metrics answers, as telegraf reads it. */
-async function figures(db: MysqlDatabase): Promise<Map<string, Sample>> {
+async function readMetrics(db: MysqlDatabase): Promise<Map<string, Sample>> {
   const answer = await scrape(db.metricsUrl);
   if (answer.status !== 200) throw new Error(`scrape answered ${answer.status}: ${answer.body}\n${db.server.log()}`);
   expect(answer.contentType).toBe('text/plain; version=0.0.4');
@@ -47,7 +47,7 @@ async function figures(db: MysqlDatabase): Promise<Map<string, Sample>> {
 
 const value = (samples: Map<string, Sample>, name: string) => samples.get(name)?.value ?? NaN;
 
-describe('the monitoring account and the figures the entrypoint serves, on a first boot', () => {
+describe('the monitoring account and the metrics the entrypoint serves, on a first boot', () => {
   let db: MysqlDatabase;
 
   beforeAll(async () => {
@@ -75,20 +75,20 @@ describe('the monitoring account and the figures the entrypoint serves, on a fir
     expect(fs.readFileSync(db.metricsClientConfig, 'utf8')).toContain(`user=${MYSQL_METRICS_USER}\npassword="${db.metricsPassword}"\n`);
   });
 
-  test('B10 collect-metrics prints exactly the figures MYSQL_METRICS declares, with their types', async () => {
-    const samples = await figures(db);
+  test('B10 collect-metrics prints exactly the metrics MYSQL_METRICS declares, with their types', async () => {
+    const samples = await readMetrics(db);
     expect(new Map([...samples].map(([name, sample]) => [name, sample.type])))
       .toEqual(new Map(Object.values(MYSQL_METRICS).map((metric) => [metric.name, metric.type])));
   });
 
   test('B10 the buffer pool\'s size is the pages it holds: a little under innodb_buffer_pool_size, in whole pages', async () => {
-    const size = value(await figures(db), MYSQL_METRICS.bufferPoolSize.name);
+    const size = value(await readMetrics(db), MYSQL_METRICS.bufferPoolSize.name);
     const pageSize = Number(asRoot(db, 'SELECT @@innodb_page_size'));
     expect({ inRange: size > 0.95 * BUFFER_POOL_SIZE && size <= BUFFER_POOL_SIZE, wholePages: size % pageSize }).toEqual({ inRange: true, wholePages: 0 });
   });
 
-  test('B10 the figures move with real traffic: queries, connections, aborted connections, slow queries, buffer pool data', async () => {
-    const before = await figures(db);
+  test('B10 the metrics move with real traffic: queries, connections, aborted connections, slow queries, buffer pool data', async () => {
+    const before = await readMetrics(db);
 
     // 30 statements on one connection, then data the buffer pool must hold.
     mysqlQuery(db, db.user, db.password, Array.from({ length: 30 }, (_, i) => `SELECT ${i}`).join('; '), db.database);
@@ -109,13 +109,13 @@ describe('the monitoring account and the figures the entrypoint serves, on a fir
       asRoot(db, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(4)'").trim() === '1', 3000);
     let during = before;
     await waitFor('the sleeping client counted among the connections', async () => {
-      during = await figures(db);
+      during = await readMetrics(db);
       return value(during, MYSQL_METRICS.connections.name) > value(before, MYSQL_METRICS.connections.name);
     }, 3000);
     killed.kill('SIGKILL');
     let after = before;
     await waitFor('the killed client counted as aborted', async () => {
-      after = await figures(db);
+      after = await readMetrics(db);
       return value(after, MYSQL_METRICS.abortedClients.name) > value(before, MYSQL_METRICS.abortedClients.name);
     }, 15000);
 
@@ -143,7 +143,7 @@ describe('the monitoring account and the figures the entrypoint serves, on a fir
   });
 });
 
-test('B10 a figure missing from the server\'s answer fails the collector, naming it, rather than printing a zero', () => {
+test('B10 a metric missing from the server\'s answer fails the collector, naming it, rather than printing a zero', () => {
   // A stand-in for the client that answers as a server without most of the status variables would.
   const bin = path.join(scratchDir('mysql-metrics-stand-in'), 'bin');
   fs.mkdirSync(bin);
@@ -159,7 +159,7 @@ test('B10 a monitoring password with quotes, a backslash, # and spaces reaches t
   writeSecrets(setup.env.SECRETS_DIR, { 'mysql-metrics': { password } });
   const db = await startMysql(setup);
   expect(mysqlQuery(db, MYSQL_METRICS_USER, password, 'SELECT CURRENT_USER()')).toBe(`${MYSQL_METRICS_USER}@127.0.0.1\n`);
-  expect((await figures(db)).get(MYSQL_METRICS.queries.name)?.type).toBe('counter');
+  expect((await readMetrics(db)).get(MYSQL_METRICS.queries.name)?.type).toBe('counter');
 });
 
 test('B10 a datadir initialised before the monitoring account existed gets it at its next boot, its data and accounts kept', async () => {

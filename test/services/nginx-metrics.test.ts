@@ -1,7 +1,7 @@
 /**
- * nginx's own figures (B10): the stub_status server of OUR srcs/common/nginx.conf.template, in the
+ * nginx's own metrics (B10): the stub_status server of OUR srcs/common/nginx.conf.template, in the
  * nginx container's entrypoint run by Debian's nginx, read by OUR srcs/common/collect-nginx-metrics
- * under OUR serve-metrics, with busybox's wget, timeout and awk as in the images. The figures are
+ * under OUR serve-metrics, with busybox's wget, timeout and awk as in the images. The metrics are
  * the ones nginx keeps (src/http/modules/ngx_http_stub_status_module.c; the connection states are
  * set in src/http/ngx_http_request.c and src/core/ngx_connection.c ngx_reusable_connection).
  */
@@ -38,8 +38,8 @@ afterAll(async () => {
   if (user) removeUser(user);
 });
 
-/** One scrape, as telegraf makes it: every figure by the name the panels know it. */
-async function figures(): Promise<Record<keyof typeof NGINX_METRICS, number>> {
+/** One scrape, as telegraf makes it: every metric by the name the panels know it. */
+async function readMetrics(): Promise<Record<keyof typeof NGINX_METRICS, number>> {
   const answer = await scrape(served.url);
   if (answer.status !== 200) throw new Error(`scrape answered ${answer.status}: ${answer.body}\n${served.server.log()}`);
   const samples = parseExposition(answer.body);
@@ -63,7 +63,7 @@ type States = { active: number; reading: number; writing: number; waiting: numbe
 async function statesOnce(expected: States): Promise<States> {
   let states: States | undefined;
   await waitFor(`connection states ${JSON.stringify(expected)}`, async () => {
-    const f = await figures();
+    const f = await readMetrics();
     states = { active: f.active, reading: f.reading, writing: f.writing, waiting: f.waiting };
     return JSON.stringify(states) === JSON.stringify(expected);
   }, 5000).catch(() => undefined);
@@ -78,11 +78,11 @@ test('B10 collect-nginx-metrics prints exactly the NGINX_METRICS family, each na
 });
 
 test('B10 the requests and connections nginx served are counted: 3 requests on one connection add 3 requests and 1 connection', async () => {
-  const before = await figures();
+  const before = await readMetrics();
   // One curl, three URLs: curl sends them on one kept-alive connection.
   const url = `https://127.0.0.1:${nginx.httpsPort}/healthz`;
   run('curl', ['--silent', '--fail', '--insecure', '--max-time', '10', '--output', '/dev/null', '--output', '/dev/null', '--output', '/dev/null', url, url, url]);
-  const after = await figures();
+  const after = await readMetrics();
   // The second scrape is one more connection and request.
   expect({
     requests: after.requests - before.requests,
@@ -147,7 +147,7 @@ describe('B10 collect-nginx-metrics fails, saying why on stderr and printing not
     ['an HTML page', '<html><body>Welcome to nginx!</body></html>\n', 'line 1'],
     ['a page cut after two lines', page.split('\n').slice(0, 2).join('\n'), 'line 3'],
     ['a page with one line more', `${page}Extra: 1 \n`, 'line 5'],
-    ['a figure that is not a count', page.replace('Waiting: 1 ', 'Waiting: -1 '), 'line 4'],
+    ['a metric that is not a count', page.replace('Waiting: 1 ', 'Waiting: -1 '), 'line 4'],
     ['the labels in another order', page.replace('server accepts handled requests', 'server accepts requests handled'), 'line 2'],
   ])('B10 %s', async (_what, answer, where) => {
     body = answer;

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { httpRedirect, httpRequest, httpsPage, tlsHandshake } from '../../lib/probes/http';
 import { ProbeResult } from '../../lib/probes/probe';
 import { NGINX_METRICS } from '../../lib/monitoring/nginx-php-fpm';
-import { servedFigures } from './support/metrics';
+import { servedMetricsAt } from './support/metrics';
 import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
 import { childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll } from './support/harness';
@@ -150,12 +150,12 @@ test.each([
   expect(server.log()).toBe(`check-login-name: SSH_USER '${name}' ${reason}; choose another name\n`);
 });
 
-test('B10 the metrics port serves nginx\'s figures, exactly what its module declares for nginx, and the requests count up', async () => {
-  const figures = await servedFigures(nginx.env.METRICS_LISTEN, 'nginx');
+test('B10 the metrics port serves nginx\'s metrics, exactly what its module declares for nginx, and the requests count up', async () => {
+  const served = await servedMetricsAt(nginx.env.METRICS_LISTEN, 'nginx');
   for (let i = 0; i < 3; i++) await httpRequest(`https://127.0.0.1:${nginx.httpsPort}/`, { ca: nginx.cert });
   const requests = NGINX_METRICS.requests.name;
   // The three pages and the second scrape.
-  expect((await servedFigures(nginx.env.METRICS_LISTEN, 'nginx')).get(requests)!.value - figures.get(requests)!.value).toBe(4);
+  expect((await servedMetricsAt(nginx.env.METRICS_LISTEN, 'nginx')).get(requests)!.value - served.get(requests)!.value).toBe(4);
 });
 
 test('K1 healthcheck passes while nginx answers https and sshd greets', () => {

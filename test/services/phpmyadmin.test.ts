@@ -8,7 +8,7 @@ import { httpRequest } from '../../lib/probes/http';
 import { phpMyAdminLogin, phpMyAdminLoginPage } from '../../lib/probes/phpmyadmin';
 import { ProbeResult } from '../../lib/probes/probe';
 import { crashChild } from './support/harness';
-import { servedFigures } from './support/metrics';
+import { servedMetricsAt } from './support/metrics';
 import { MysqlDatabase } from './support/mysql';
 import { NginxContainer } from './support/nginx';
 import { PhpMyAdminBehindNginx, PhpMyAdminContainer, startPhpMyAdminBehindNginx, stopPhpMyAdminBehindNginx } from './support/phpmyadmin';
@@ -67,12 +67,12 @@ test('S6 phpMyAdmin\'s internals and config file are not served', async () => {
   }
 });
 
-test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what its module declares for phpmyadmin, and the requests count up in both', async () => {
-  const figures = await servedFigures(pma.env.METRICS_LISTEN, 'phpmyadmin');
+test('B10 the metrics port serves nginx\'s and php-fpm\'s metrics, exactly what its module declares for phpmyadmin, and the requests count up in both', async () => {
+  const served = await servedMetricsAt(pma.env.METRICS_LISTEN, 'phpmyadmin');
   for (let i = 0; i < 3; i++) await httpRequest(pma.url, { ca: pma.cert });
-  const after = await servedFigures(pma.env.METRICS_LISTEN, 'phpmyadmin');
+  const after = await servedMetricsAt(pma.env.METRICS_LISTEN, 'phpmyadmin');
   for (const counted of [PHP_FPM_METRICS.accepted.name, NGINX_METRICS.requests.name]) {
-    expect({ counted, added: after.get(counted)!.value - figures.get(counted)!.value >= 3 }).toEqual({ counted, added: true });
+    expect({ counted, added: after.get(counted)!.value - served.get(counted)!.value >= 3 }).toEqual({ counted, added: true });
   }
 });
 

@@ -1,5 +1,5 @@
 /**
- * srcs/common/serve-metrics, the server of every pod's own figures (B10), with Debian's busybox
+ * srcs/common/serve-metrics, the server of every pod's own metrics (B10), with Debian's busybox
  * httpd (the images run Alpine's busybox-extras httpd, the same applet).
  */
 import { scratchDir, stopAll } from './support/harness';

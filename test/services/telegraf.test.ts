@@ -40,7 +40,7 @@ const GRAFANA_INTERVAL = '10s';
 const pods: StandInPod[] = SERVICE_NAMES.map((service, index) => ({
   namespace, node,
   name: ['mysql', 'influxdb'].includes(service) ? `${service}-0` : service === 'telegraf' ? `${service}-x7k2q` : `${service}-6d4cf56db${index}-q8z${index}p`,
-  // nginx: 25 millicores and one restart, the figures the CPU and restarts panels must show.
+  // nginx: 25 millicores and one restart, the values the CPU and restarts panels must show.
   containers: [{ name: service, image: `${service}:0123abcd`, restarts: service === 'nginx' ? 1 : 0, cpuNanoCores: service === 'nginx' ? 25e6 : 10e6 + index * 1e6 }],
 }));
 /** Pods of other namespaces, one named like ours: telegraf's tagpass and namespace must keep them out. */
@@ -81,11 +81,11 @@ async function grafanaQuery(db: InfluxDatabase, database: string, query: string)
   return result.series ?? [];
 }
 
-/** A real server of the host tests behind OUR entrypoint, serving a pod's own figures (B10). */
+/** A real server of the host tests behind OUR entrypoint, serving a pod's own metrics (B10). */
 interface PodSource {
   /** Where its serve-metrics listens on 127.0.0.1. */
   readonly metricsPort: number;
-  /** Real work for the server, whose figures the panels must then show. */
+  /** Real work for the server, whose metrics the panels must then show. */
   traffic(): Promise<unknown>;
 }
 
@@ -196,7 +196,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     const token = randomSecret();
     const tokenFile = path.join(dir, 'token');
     fs.writeFileSync(tokenFile, token);
-    // The real servers whose pods serve their own figures (their modules' podMetrics, lib/services/).
+    // The real servers whose pods serve their own metrics (their modules' podMetrics, lib/services/).
     let started: Array<[string, PodSource]>;
     [db, started] = await Promise.all([
       shared.influxdb(),
@@ -254,7 +254,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     sshUsers.forEach(removeUser);
   });
 
-  test('B10 every service that serves its own figures has a real server here', () => {
+  test('B10 every service that serves its own metrics has a real server here', () => {
     expect(Object.keys(POD_SOURCES).sort()).toEqual([...servedMetrics().keys()].sort());
   });
 

@@ -9,7 +9,7 @@ import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/nginx-php-f
 import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
 import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
-import { servedFigures } from './support/metrics';
+import { servedMetricsAt } from './support/metrics';
 import { mysqlQuery } from './support/mysql';
 import { ENTRYPOINT, fetchInsecure, startEntrypoint, startWordpress, WordpressSite } from './support/wordpress';
 
@@ -162,12 +162,12 @@ test('S5 a user of WORDPRESS_USERS missing from the database is added at the nex
   expect(await wordpressLogin(site.baseUrl, site.users[0].login, site.users[0].password)).toEqual(['administrator']);
 });
 
-test('B10 the metrics port serves nginx\'s and php-fpm\'s figures, exactly what its module declares for wordpress, and the requests count up in both', async () => {
-  const figures = await servedFigures(site.env.METRICS_LISTEN, 'wordpress');
+test('B10 the metrics port serves nginx\'s and php-fpm\'s metrics, exactly what its module declares for wordpress, and the requests count up in both', async () => {
+  const served = await servedMetricsAt(site.env.METRICS_LISTEN, 'wordpress');
   for (let i = 0; i < 3; i++) await fetchInsecure(`${site.baseUrl}/`);
-  const after = await servedFigures(site.env.METRICS_LISTEN, 'wordpress');
+  const after = await servedMetricsAt(site.env.METRICS_LISTEN, 'wordpress');
   for (const counted of [PHP_FPM_METRICS.accepted.name, NGINX_METRICS.requests.name]) {
-    expect({ counted, added: after.get(counted)!.value - figures.get(counted)!.value >= 3 }).toEqual({ counted, added: true });
+    expect({ counted, added: after.get(counted)!.value - served.get(counted)!.value >= 3 }).toEqual({ counted, added: true });
   }
   // A worker answers php-fpm's status page itself, so the pool reports at least that one busy.
   expect(after.get(PHP_FPM_METRICS.active.name)!.value).toBeGreaterThanOrEqual(1);

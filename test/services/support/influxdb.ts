@@ -26,7 +26,7 @@ export interface InfluxSetup {
   readonly dir: string;
   readonly url: string;
   readonly port: number;
-  /** InfluxDB's own figures, served by the entrypoint's serve-metrics (B10). */
+  /** InfluxDB's own metrics, served by the entrypoint's serve-metrics (B10). */
   readonly metricsUrl: string;
   readonly database: string;
   readonly storage: string;

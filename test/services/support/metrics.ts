@@ -1,5 +1,5 @@
 /**
- * A pod's own figures as the host tests see them (B10): a collector served by OUR
+ * A pod's own metrics as the host tests see them (B10): a collector served by OUR
  * srcs/common/serve-metrics (busybox httpd, as in the images) on a loopback port, and the
  * Prometheus text format 0.0.4 read back the way telegraf's Prometheus parser reads it.
  */
@@ -50,15 +50,15 @@ export async function scrape(url: string): Promise<Scrape> {
 }
 
 /**
- * The figures a container of `service` serves on `listen` (its METRICS_LISTEN), checked to be
+ * The metrics a container of `service` serves on `listen` (its METRICS_LISTEN), checked to be
  * Prometheus text with exactly the metrics its module declares for it, in order, with their types.
  */
-export async function servedFigures(listen: string, service: ServiceName): Promise<Map<string, Sample>> {
+export async function servedMetricsAt(listen: string, service: ServiceName): Promise<Map<string, Sample>> {
   const answer = await scrape(`http://${listen}${METRICS_PATH}`);
   expect({ status: answer.status, contentType: answer.contentType }).toEqual({ status: 200, contentType: 'text/plain; version=0.0.4' });
-  const figures = parseExposition(answer.body);
-  expect([...figures].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(servedMetrics().get(service));
-  return figures;
+  const served = parseExposition(answer.body);
+  expect([...served].map(([name, sample]) => ({ name, type: sample.type }))).toEqual(servedMetrics().get(service));
+  return served;
 }
 
 /** A collector script `name` in `dir` that runs `body` under `set -eu`, executable by the server's user. */

@@ -25,7 +25,7 @@ export interface MysqlSetup {
   readonly metricsPassword: string;
   /** The client options file the entrypoint writes for collect-metrics. */
   readonly metricsClientConfig: string;
-  /** Where the entrypoint's serve-metrics answers with collect-metrics' figures (B10). */
+  /** Where the entrypoint's serve-metrics answers with collect-metrics' metrics (B10). */
   readonly metricsUrl: string;
   readonly datadir: string;
   /** The unix socket of the running server. */
@@ -124,7 +124,7 @@ export async function startMysql(setup: MysqlSetup, timeoutMs = 60000): Promise<
   }, timeoutMs).catch((error: Error) => {
     throw new Error(`${error.message}\n--- mysql log ---\n${server.log()}`);
   });
-  await waitFor(`mysql's figures on ${setup.metricsUrl}`, async () => (await fetch(setup.metricsUrl)).status === 200, 10000);
+  await waitFor(`mysql's metrics on ${setup.metricsUrl}`, async () => (await fetch(setup.metricsUrl)).status === 200, 10000);
   return { ...setup, server };
 }
 
