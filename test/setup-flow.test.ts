@@ -227,6 +227,7 @@ describe('S10 B13 storage the deployed stack cannot take is refused before anyth
     const smaller = run.setup(['validate', '--config', userConfig('smaller.json', { sizes: { mysql: '512Mi' } })]);
     expect(smaller.status).toBe(1);
     expect(smaller.stderr).toContain('error: storage.sizes.mysql is "512Mi"; the stack was deployed with "1Gi", and Kubernetes never makes a bound claim smaller');
+    expect(smaller.stderr).toContain(`(Compared with what setup last deployed, ${run.state}/deployed-storage.json; if that cluster is gone, e.g. after minikube delete, remove the file.)`);
     const grown = run.setup(['validate', '--config', larger]);
     expect(grown.status).toBe(0);
     expect(grown.out).toContain('note: storage.sizes.mysql is "2Gi"; the stack was deployed with "1Gi": ./setup.sh up grows mysql-data only if its StorageClass allows volume expansion');

@@ -22,7 +22,8 @@ test('S10 B13 a smaller volume is refused without asking the cluster, naming the
   const { refused } = storageVerdict(deployed, settings({ sizes: { mysql: '512Mi' } }));
   expect(refused).toEqual(['storage.sizes.mysql is "512Mi"; the stack was deployed with "1Gi", and Kubernetes never makes a bound claim smaller '
     + '(field can not be less than status.capacity). Set it back to "1Gi" or more, or run ./setup.sh delete first, which deletes the namespace '
-    + 'with the volume mysql-data (the WordPress database) and everything on it, then ./setup.sh up']);
+    + 'with every volume and everything on it: wordpress-data (the WordPress uploads), mysql-data (the WordPress database), ftps-data (the FTP user\'s files), '
+    + 'grafana-data (Grafana\'s own database), influxdb-data (the collected metrics); then ./setup.sh up']);
 });
 
 test('S10 B13 a larger volume: validate says up will ask the class; up refuses it on a class that cannot expand', () => {
@@ -33,7 +34,7 @@ test('S10 B13 a larger volume: validate says up will ask the class; up refuses i
   expect(refused).toHaveLength(1);
   expect(refused[0]).toContain('storage.sizes.influxdb is "2Gi"; the stack was deployed with "1Gi", and influxdb-data cannot grow: '
     + 'its StorageClass "standard" does not allow volume expansion (allowVolumeExpansion is not true), so the API server refuses to resize it. Set it back to "1Gi"');
-  expect(refused[0]).toContain('./setup.sh delete first, which deletes the namespace with the volume influxdb-data (the collected metrics)');
+  expect(refused[0]).toContain('./setup.sh delete first, which deletes the namespace with every volume');
 });
 
 test('S10 B13 a larger volume on a class that allows expansion goes through; so does any change to a claim the cluster no longer holds', () => {
@@ -41,10 +42,10 @@ test('S10 B13 a larger volume on a class that allows expansion goes through; so 
   expect(storageVerdict(deployed, settings({ sizes: { mysql: '512Mi' }, storageClass: 'fast' }), minikube([], {}))).toEqual({ refused: [], unknown: [] });
 });
 
-test('S10 B13 another class is refused, once, naming every volume it would cost', () => {
+test('S10 B13 another class is refused, once, naming every volume delete would cost', () => {
   const { refused } = storageVerdict(settings({ storageClass: 'standard' }), settings({ storageClass: 'fast' }));
   expect(refused).toHaveLength(1);
-  expect(refused[0]).toMatch(/^storage\.storageClass is "fast"; the stack was deployed with "standard", and a bound claim never changes its class \(spec is immutable after creation\)\. Set it back to "standard", or run \.\/setup\.sh delete first, which deletes the namespace with the volumes wordpress-data \(the WordPress uploads\), mysql-data/);
+  expect(refused[0]).toMatch(/^storage\.storageClass is "fast"; the stack was deployed with "standard", and a bound claim never changes its class \(spec is immutable after creation\)\. Set it back to "standard", or run \.\/setup\.sh delete first, which deletes the namespace with every volume and everything on it: wordpress-data \(the WordPress uploads\), mysql-data/);
   // Leaving the class out would remove it from the claims setup made with it: a change too.
   expect(storageVerdict(settings({ storageClass: 'standard' }), settings()).refused[0]).toMatch(/^storage\.storageClass is the cluster's default class; the stack was deployed with "standard".* Set it back to "standard"/);
 });
@@ -53,7 +54,9 @@ test('S10 B13 naming the class the default gave the claims changes nothing; nami
   const named = settings({ storageClass: 'standard' });
   expect(storageVerdict(deployed, named).unknown).toEqual(['storage.storageClass is "standard"; the stack was deployed with the cluster\'s default class: ./setup.sh up goes on only if that default is "standard", the class the claims have']);
   expect(storageVerdict(deployed, named, minikube())).toEqual({ refused: [], unknown: [] });
-  expect(storageVerdict(deployed, settings({ storageClass: 'fast' }), minikube()).refused[0]).toMatch(/^storage\.storageClass is "fast"; the stack was deployed with the cluster's default class \(the claims have "standard"\)/);
+  const [other] = storageVerdict(deployed, settings({ storageClass: 'fast' }), minikube()).refused;
+  expect(other).toMatch(/^storage\.storageClass is "fast"; the stack was deployed with the cluster's default class \(the claims have "standard"\)/);
+  expect(other).toContain('Leave it out, or run ./setup.sh delete first');
 });
 
 test('S10 up reads each claim\'s class and the classes that can expand from the cluster', async () => {

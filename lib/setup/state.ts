@@ -102,7 +102,11 @@ export function validateRun(stateDir: string, file: string | undefined, lbAddres
   if (lbAddress !== undefined && lbAddress !== '' && !isIPv4(lbAddress)) throw new SetupInputError('FT_LB_ADDRESS', lbAddress, LB_ADDRESS_ALLOWED);
   const deployed = deployedStorage(statePaths(stateDir).deployedStorage);
   const { refused, unknown } = deployed === undefined ? { refused: [], unknown: [] } : storageVerdict(deployed, storageSettings(config));
-  if (refused.length > 0) throw new StorageChangeError(refused);
+  if (refused.length > 0) {
+    // Without a cluster the record is all there is: a cluster removed by hand took the claims along.
+    throw new StorageChangeError([...refused.slice(0, -1), `${refused[refused.length - 1]}. (Compared with what setup last deployed, `
+      + `${statePaths(stateDir).deployedStorage}; if that cluster is gone, e.g. after minikube delete, remove the file.)`]);
+  }
   return [`${source ?? 'the default settings'}: valid (namespace ${config.namespace}, load balancer ${config.loadBalancer.mode}${lbAddress ? ` at ${lbAddress}` : ''})`,
     ...unknown.map((note) => `note: ${note}`)].join('\n');
 }

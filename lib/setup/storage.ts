@@ -58,10 +58,9 @@ const mebibytes = (size: string): number => Number(size.slice(0, -2)) * (size.en
 
 const className = (storageClass: string | undefined) => storageClass === undefined ? 'the cluster\'s default class' : `"${storageClass}"`;
 
-function deleteFirst(services: readonly StatefulService[]): string {
-  const volumes = services.map((service) => `${dataClaimName(service)} (${VOLUME_CONTENTS[service]})`).join(', ');
-  return `or run ./setup.sh delete first, which deletes the namespace with ${services.length === 1 ? 'the volume' : 'the volumes'} ${volumes} and everything on ${services.length === 1 ? 'it' : 'them'}, then ./setup.sh up`;
-}
+/** `./setup.sh delete` removes the whole namespace: every volume, not only the one that changes. */
+const DELETE_FIRST = `or run ./setup.sh delete first, which deletes the namespace with every volume and everything on it: ${
+  STATEFUL_SERVICES.map((service) => `${dataClaimName(service)} (${VOLUME_CONTENTS[service]})`).join(', ')}; then ./setup.sh up`;
 
 /**
  * Compares the storage of `next` with what was `deployed`. With `live` (the cluster's claims), a
@@ -82,7 +81,7 @@ export function storageVerdict(deployed: StorageSettings, next: StorageSettings,
     } else if (conflicting.length > 0) {
       const now = live === undefined ? '' : ` (the claims have ${[...new Set(conflicting.map((s) => `"${live.classes[s]}"`))].join(', ')})`;
       refused.push(`${field}${now}, and a bound claim never changes its class (spec is immutable after creation). `
-        + `Set it back to ${deployed.storageClass === undefined ? 'unset' : `"${deployed.storageClass}"`}, ${deleteFirst(conflicting)}`);
+        + `${deployed.storageClass === undefined ? 'Leave it out' : `Set it back to "${deployed.storageClass}"`}, ${DELETE_FIRST}`);
     }
   }
 
@@ -93,13 +92,13 @@ export function storageVerdict(deployed: StorageSettings, next: StorageSettings,
     const claim = dataClaimName(service);
     if (mebibytes(after) < mebibytes(before)) {
       refused.push(`${field}, and Kubernetes never makes a bound claim smaller (field can not be less than status.capacity). `
-        + `Set it back to "${before}" or more, ${deleteFirst([service])}`);
+        + `Set it back to "${before}" or more, ${DELETE_FIRST}`);
     } else if (live === undefined) {
       unknown.push(`${field}: ./setup.sh up grows ${claim} only if its StorageClass allows volume expansion`);
     } else if (!live.expandable.has(live.classes[service] ?? '')) {
       const storageClass = live.classes[service] ? `its StorageClass "${live.classes[service]}" does not allow volume expansion (allowVolumeExpansion is not true)` : 'it has no StorageClass';
       refused.push(`${field}, and ${claim} cannot grow: ${storageClass}, so the API server refuses to resize it. `
-        + `Set it back to "${before}", ${deleteFirst([service])}`);
+        + `Set it back to "${before}", ${DELETE_FIRST}`);
     }
   }
   return { refused, unknown };
