@@ -43,6 +43,8 @@ IMAGES=""
 APPLYING_STORAGE=""
 DEPLOYED_STORAGE=""
 SUMMARY=""
+# "on" when a service of the stack has its autoscaler on (K8): the cluster then needs a metrics server.
+AUTOSCALING=""
 CURRENT_STEP=""
 REPORTED=""
 
@@ -63,7 +65,8 @@ Commands:
                 the cdk8s app and apply it, wait for every rollout, print every address.
   validate      check your configuration (--config FILE) and FT_LB_ADDRESS without a cluster;
                 nothing is changed.
-  status        the addresses, where the credentials are and each service's pods; changes nothing.
+  status        the addresses, where the credentials are and each service's pods (with their CPU
+                and memory when a metrics server answers); changes nothing.
   check         prove every subject requirement against the running stack: a pass/fail table by
                 requirement ID; exits non-zero when any check fails. It restarts pods on purpose.
   credentials   print the generated logins and passwords (keep the output private).
@@ -285,19 +288,21 @@ check_network_policy_support() {
 # minikube cmd/minikube/cmd/config/addons_list.go: `addons list -o json` prints one JSON object,
 # {"dashboard":{"Profile":"minikube","Status":"enabled"},…}. Read it whole, then match: a
 # `minikube addons list | grep -q` under pipefail fails when grep exits first (SIGPIPE).
-dashboard_enabled() {
-  local addons pattern='"dashboard":\{[^}]*"Status":"enabled"'
+addon_enabled() {
+  local addons pattern="\"$1\":\\{[^}]*\"Status\":\"enabled\""
   addons="$(minikube_cmd addons list -o json 2>/dev/null)" || return 1
   [[ "$addons" =~ $pattern ]]
 }
 
-enable_dashboard() {
-  if dashboard_enabled; then
-    info "    dashboard add-on already enabled"
+# enable_addon NAME: enables minikube's add-on NAME unless it is on already; `delete` disables only
+# what setup enabled.
+enable_addon() {
+  if addon_enabled "$1"; then
+    info "    $1 add-on already enabled"
     return 0
   fi
-  minikube_cmd addons enable dashboard
-  remember "addon dashboard"
+  minikube_cmd addons enable "$1"
+  remember "addon $1"
 }
 
 # The one TypeScript call of `up`: validate every input, then write .ft/ (settings, credentials,
@@ -323,9 +328,10 @@ prepare() {
       image) IMAGES="${IMAGES}${rest% *}:${rest#* }"$'\n' ;;
       note) info "    $rest" ;;
       summary) SUMMARY="${SUMMARY}${rest}"$'\n' ;;
+      autoscaling) AUTOSCALING=$rest ;;
     esac
   done <<<"$lines"
-  [[ -n "$NAMESPACE" && -n "$LB_MODE" && -n "$LB_ADDRESS" && -n "$MANIFESTS" && -n "$IMAGES" && -n "$APPLYING_STORAGE" ]] || die "bin/ft.ts prepare printed no complete plan"
+  [[ -n "$NAMESPACE" && -n "$LB_MODE" && -n "$LB_ADDRESS" && -n "$MANIFESTS" && -n "$IMAGES" && -n "$APPLYING_STORAGE" && -n "$AUTOSCALING" ]] || die "bin/ft.ts prepare printed no complete plan"
   info "    load-balancer address: $LB_ADDRESS"
 }
 
@@ -531,7 +537,9 @@ cmd_up() {
     run_step "Starting minikube (profile $FT_MINIKUBE_PROFILE, network plugin $FT_MINIKUBE_CNI)" start_cluster
   fi
   run_step "Preparing the settings, credentials and manifests" prepare
-  run_step "Enabling the Kubernetes dashboard" enable_dashboard
+  run_step "Enabling the Kubernetes dashboard" enable_addon dashboard
+  # The autoscalers read the pods' CPU from the metrics API (K8).
+  if [[ "$AUTOSCALING" == on ]]; then run_step "Enabling the metrics server (autoscaling is on)" enable_addon metrics-server; fi
   run_step "Installing MetalLB" install_metallb
   run_step "Building the images that changed" build_images
   run_step "Applying the namespace, the address pool, the Secrets and the stack" apply_stack

@@ -340,3 +340,63 @@ test('B13 validate checks a configuration without minikube or a cluster, and cha
   expect(bad.stderr).toBe(`error: ${list}: must hold one JSON object ({ "namespace": …, "ports": { … } }), not a list\n`);
   expect(fs.existsSync(run.state)).toBe(false);
 });
+
+describe('K8 B13 autoscaling brings minikube\'s metrics server, and status shows what each pod uses', () => {
+  const run = cluster({ cni: 'calico' });
+  const kept = cluster({ cni: 'calico' });
+  temporary.push(run.fake, kept.fake);
+  const autoscaled = path.join(run.fake.dir, 'autoscaled.json');
+  fs.writeFileSync(autoscaled, JSON.stringify({ autoscaling: { nginx: { enabled: true } } }));
+  let up: Run;
+  let upCalls: string[];
+
+  beforeAll(() => {
+    up = run.setup(['up', '--config', autoscaled]);
+    upCalls = run.calls();
+  }, 240000);
+
+  test('K8 with an autoscaler on, up enables the metrics-server add-on, and remembers it enabled it', () => {
+    expect(up.status).toBe(0);
+    expect(upCalls).toContain('minikube -p minikube addons enable metrics-server');
+    expect(readLines(path.join(run.state, 'made'))).toContain('addon metrics-server');
+  });
+
+  test('B13 status shows each pod\'s CPU and memory from kubectl top once the metrics server answers', () => {
+    fs.writeFileSync(path.join(run.fake.state, 'pods.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{
+      metadata: { name: 'nginx-5d8f9c7b6-abcde', labels: { 'app.kubernetes.io/name': 'nginx', 'app.kubernetes.io/instance': 'ft-services' } },
+      status: { phase: 'Running', containerStatuses: [{ name: 'nginx', ready: true, restartCount: 0, state: { running: {} } }] },
+    }] }));
+    fs.writeFileSync(path.join(run.fake.state, 'top-pods'), 'nginx-5d8f9c7b6-abcde   3m   14Mi\n');
+    const status = run.setup(['status']);
+    expect(status.status).toBe(0);
+    expect(run.calls()).toContain('kubectl --context minikube -n ft-services top pods -l app.kubernetes.io/instance=ft-services --no-headers');
+    expect(status.out).toMatch(/^ {2}SERVICE +POD +READY +STATUS +RESTARTS +CPU +MEMORY$/m);
+    expect(status.out).toMatch(/^ {2}nginx +nginx-5d8f9c7b6-abcde +1\/1 +Running +0 +3m +14Mi$/m);
+    // A service without a pod has nothing measured.
+    expect(status.out).toMatch(/^ {2}mysql +- +0\/0 +no pod +- +- +-$/m);
+  });
+
+  test('K8 delete disables the metrics-server add-on that setup enabled', () => {
+    const deleted = run.setup(['delete', '--yes']);
+    expect(deleted.status).toBe(0);
+    expect(run.calls()).toContain('minikube -p minikube addons disable metrics-server');
+    expect(fs.existsSync(path.join(run.fake.state, 'metrics-server'))).toBe(false);
+  });
+
+  test('K8 B13 without a metrics server status says why it shows no CPU and memory; a metrics server setup did not enable stays on delete', () => {
+    const up = kept.setup(['up']);
+    expect(up.status).toBe(0);
+    // Autoscaling off: no metrics server is asked for.
+    expect(kept.calls().filter((call) => call.includes('metrics-server'))).toEqual([]);
+    const status = kept.setup(['status']);
+    expect(status.out).toMatch(/^ {2}SERVICE +POD +READY +STATUS +RESTARTS$/m);
+    expect(status.out).toContain('(CPU and memory: no metrics server answers; autoscaling.<service>.enabled has ./setup.sh enable one)');
+    fs.writeFileSync(path.join(kept.fake.state, 'metrics-server'), '');
+    const again = kept.setup(['up', '--config', autoscaled]);
+    expect(again.status).toBe(0);
+    expect(kept.calls()).not.toContain('minikube -p minikube addons enable metrics-server');
+    expect(again.out).toContain('metrics-server add-on already enabled');
+    expect(kept.setup(['delete', '--yes']).status).toBe(0);
+    expect(kept.calls().filter((call) => call.includes('metrics-server'))).toEqual([]);
+  }, 240000);
+});

@@ -382,7 +382,7 @@ describe('S3 B9 the dashboard add-on', () => {
 
   test('B9 an enabled dashboard is left alone and not recorded as setup\'s', () => {
     const fake = withMinikube(`case "$4" in list) echo '${listing('enabled')}' ;; esac`);
-    const run = bash('enable_dashboard', fake.env);
+    const run = bash('enable_addon dashboard', fake.env);
     expect(run.stdout).toContain('dashboard add-on already enabled');
     expect(fs.readFileSync(fake.log, 'utf8')).toBe('-p minikube addons list -o json\n');
     expect(fs.existsSync(path.join(fake.state, 'made'))).toBe(false);
@@ -390,7 +390,7 @@ describe('S3 B9 the dashboard add-on', () => {
 
   test('B9 a disabled dashboard is enabled and recorded, so delete disables it', () => {
     const fake = withMinikube(`case "$4" in list) echo '${listing('disabled')}' ;; esac`);
-    expect(bash('enable_dashboard', fake.env).status).toBe(0);
+    expect(bash('enable_addon dashboard', fake.env).status).toBe(0);
     expect(fs.readFileSync(fake.log, 'utf8')).toContain('-p minikube addons enable dashboard');
     expect(fs.readFileSync(path.join(fake.state, 'made'), 'utf8')).toBe('addon dashboard\n');
   });
@@ -398,7 +398,7 @@ describe('S3 B9 the dashboard add-on', () => {
   test('B9 a minikube that writes its answer in pieces and slowly is read whole (no pipe SIGPIPE can break)', () => {
     const json = listing('enabled');
     const fake = withMinikube(`case "$4" in list) printf '%s' '${json.slice(0, 30)}'; sleep 0.2; printf '%s\\n' '${json.slice(30)}'; for i in $(seq 1 2000); do echo; done ;; esac`);
-    for (let i = 0; i < 3; i++) expect(bash('set -o pipefail; dashboard_enabled', fake.env).status).toBe(0);
+    for (let i = 0; i < 3; i++) expect(bash('set -o pipefail; addon_enabled dashboard', fake.env).status).toBe(0);
   });
 });
 

@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildApp } from '../app';
-import { isIPv4, resolveStackConfig, SERVICE_NAMES, StackConfig, StackConfigOverrides } from '../config';
+import { autoscalingEnabled, isIPv4, resolveStackConfig, SERVICE_NAMES, StackConfig, StackConfigOverrides } from '../config';
 import { stackSecrets } from '../secrets';
 import { STACK_NAME } from '../stack-service';
 import { ensureCredentials, secretChecksums, secretData } from './credentials';
@@ -146,6 +146,7 @@ export function preparedLines(prepared: Prepared): string {
     ...Object.entries(tags).map(([service, tag]) => `image ${service} ${tag}`),
     `manifests ${paths.manifests}`,
     `storage ${paths.applyingStorage} ${paths.deployedStorage}`,
+    `autoscaling ${autoscalingEnabled(config) ? 'on' : 'off'}`,
     ...(credentials.newCertificate ? [`note new TLS certificate for ${config.loadBalancer.address}`] : []),
     `note credentials in ${secretsDir} (${credentials.created} new values; ./setup.sh credentials shows them)`,
     `note manifests in ${paths.manifests}`,

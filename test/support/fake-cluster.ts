@@ -12,6 +12,8 @@
  *                     (pkg/cmd/util/helpers.go), "--applyset requires --prune", and a namespaced
  *                     parent needs -n; server-side apply prints "<kind>/<name> serverside-applied"
  *                     for every object, changed or not
+ *   kubectl top pods  pkg/cmd/top/top_pod.go: "error: Metrics API not available" (exit 1) without a
+ *                     metrics server; with one, the file `top-pods` of the state as its output
  *   kubectl get -f … -o custom-columns  one line per object the cluster holds, columns padded with
  *                     spaces (pkg/cmd/get/customcolumn.go); here the last column is a change mark
  *                     that moves only when an apply changed the object, as setup's field manager's
@@ -30,7 +32,7 @@ export interface FakeCluster {
   readonly calls: string;
   /** Everything `kubectl apply` was given (files and stdin). */
   readonly applied: string;
-  /** The fake cluster's state: files `running`, `dashboard`, `metallb`, `speaker-args`, `cni`, `objects`, `expandable` (its StorageClass can grow claims). */
+  /** The fake cluster's state: files `running`, `dashboard`, `metrics-server` (the add-ons enabled), `metallb`, `speaker-args`, `cni`, `objects`, `expandable` (its StorageClass can grow claims). */
   readonly state: string;
   readonly dir: string;
 }
@@ -51,9 +53,10 @@ case "\${args[0]} \${args[1]:-}" in
   "ip "*) [[ -f "$state/running" ]] || { echo "The control-plane node minikube host is not running" >&2; exit 85; }; echo 192.168.49.2 ;;
   "addons list")
     d=disabled; [[ -f "$state/dashboard" ]] && d=enabled
-    printf '{"dashboard":{"Profile":"%s","Status":"%s"},"default-storageclass":{"Profile":"%s","Status":"enabled"},"metallb":{"Profile":"%s","Status":"disabled"},"storage-provisioner":{"Profile":"%s","Status":"enabled"}}\\n' "\${profile:-minikube}" "$d" "\${profile:-minikube}" "\${profile:-minikube}" "\${profile:-minikube}" ;;
-  "addons enable") touch "$state/dashboard"; echo "The 'dashboard' addon is enabled" ;;
-  "addons disable") rm -f "$state/dashboard"; echo "The 'dashboard' addon is disabled" ;;
+    m=disabled; [[ -f "$state/metrics-server" ]] && m=enabled
+    printf '{"dashboard":{"Profile":"%s","Status":"%s"},"default-storageclass":{"Profile":"%s","Status":"enabled"},"metallb":{"Profile":"%s","Status":"disabled"},"metrics-server":{"Profile":"%s","Status":"%s"},"storage-provisioner":{"Profile":"%s","Status":"enabled"}}\\n' "\${profile:-minikube}" "$d" "\${profile:-minikube}" "\${profile:-minikube}" "\${profile:-minikube}" "$m" "\${profile:-minikube}" ;;
+  "addons enable") touch "$state/\${args[2]}"; echo "The '\${args[2]}' addon is enabled" ;;
+  "addons disable") rm -f "$state/\${args[2]}"; echo "The '\${args[2]}' addon is disabled" ;;
   "image ls") cat "$FAKE_IMAGES" 2>/dev/null || true ;;
   "image build")
     for ((i = 0; i < \${#args[@]}; i++)); do
@@ -136,6 +139,10 @@ case "$*" in
     [[ "$(cat "$state/cni" 2>/dev/null)" == calico ]] && { echo pod/calico-node-4xk2p; echo pod/calico-kube-controllers-6d9f7c8b6-qv2mn; } ;;
   *"get deployments,daemonsets"*) printf 'deployment.apps/mysql\\ndaemonset.apps/telegraf\\n' ;;
   *"get services"*) printf 'nginx\\nwordpress\\n' ;;
+  *" top pods "*)
+    # kubectl pkg/cmd/top/top_pod.go: without a metrics API it fails with this message.
+    [[ -f "$state/metrics-server" ]] || { echo "error: Metrics API not available" >&2; exit 1; }
+    cat "$state/top-pods" 2>/dev/null || true ;;
   *"get pods -l app.kubernetes.io/instance=ft-services -o json"*) cat "$state/pods.json" 2>/dev/null || echo '{"apiVersion":"v1","items":[],"kind":"List","metadata":{"resourceVersion":""}}' ;;
   *"delete namespace "*) echo "namespace \\"$4\\" deleted" ;;
 esac
