@@ -386,8 +386,10 @@ cluster_images() {
 }
 
 # image_present IMAGE LISTING: minikube lists images by their full name (docker.io/library/nginx:tag).
+# A here-string, not a pipe: grep -q stops at the first match, and a writer still writing then dies
+# of SIGPIPE, which pipefail reports as "absent" (a listing longer than the pipe's buffer).
 image_present() {
-  printf '%s\n' "$2" | grep -Fxq -e "$1" -e "docker.io/library/$1"
+  grep -Fxq -e "$1" -e "docker.io/library/$1" <<<"$2"
 }
 
 # Builds, in parallel, every image whose tag the cluster lacks (B9), with srcs/ as the build context.

@@ -279,6 +279,15 @@ describe('B9 image tags and builds', () => {
     expect(fs.readFileSync(path.join(fake.state, 'made'), 'utf8').split('\n').sort()).toEqual(['', 'image ftps:ccc333', 'image mysql:bbb222']);
   });
 
+  test('B9 an image is found in a long listing (no pipe that SIGPIPE can fail under pipefail)', () => {
+    // A real cluster lists every system image too; grep -q stops reading at the first match, so a
+    // writer piped into it gets SIGPIPE once the listing outgrows the pipe, and pipefail then says
+    // "absent" and setup rebuilds an image it has.
+    const others = Array.from({ length: 2000 }, (_, i) => `registry.k8s.io/other-image-${i}:v1.0.0`).join('\n');
+    const check = bash(`if image_present nginx:aaa111 "docker.io/library/nginx:aaa111\n${others}"; then echo found; else echo "absent: $?"; fi`);
+    expect(check.stdout.trim()).toBe('found');
+  });
+
   test('B9 a second run builds nothing', () => {
     const fake = fakeMinikube([]);
     expect(bash(BUILD, fake.env).status).toBe(0);
