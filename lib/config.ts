@@ -184,6 +184,15 @@ export interface StackConfig {
   readonly grafana: {
     /** The Grafana administrator login. @default 'admin' */ readonly adminUser: string;
   };
+  readonly telegraf: {
+    /**
+     * The ports the API server listens on at its own address, where the `kubernetes` Service's 443
+     * leads: telegraf's egress policy opens them (B8), since a NetworkPolicy sees a connection after
+     * kube-proxy's DNAT. minikube's API server listens on 8443, kubeadm's (and CI's cluster's) on 6443.
+     * @default [8443, 6443]
+     */
+    readonly apiServerPorts: readonly number[];
+  };
   /**
    * Requests and limits of each service's container (K5). The defaults fit minikube's smallest VM.
    * @default see DEFAULT_CONFIG.resources
@@ -231,6 +240,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   mysql: { database: 'wordpress', user: 'wordpress' },
   influxdb: { database: 'telegraf', adminUser: 'admin', writeUser: 'telegraf', readUser: 'grafana', retentionDays: 7 },
   grafana: { adminUser: 'admin' },
+  telegraf: { apiServerPorts: [8443, 6443] },
   resources: {
     nginx: resources(50, 300, 32, 128),
     wordpress: resources(100, 500, 128, 384),
@@ -444,6 +454,11 @@ function validateStackConfig(config: StackConfig): void {
   }
   if (config.mysql.user === 'root' || config.mysql.user === MYSQL_METRICS_USER) {
     fail('mysql.user', config.mysql.user, `a user other than root and ${MYSQL_METRICS_USER} (both stay local to the database)`);
+  }
+
+  const { apiServerPorts } = config.telegraf;
+  if (!Array.isArray(apiServerPorts) || apiServerPorts.length === 0 || !apiServerPorts.every(isPort)) {
+    fail('telegraf.apiServerPorts', apiServerPorts, 'a list of one or more ports from 1 to 65535, those of the API server\'s endpoints (kubectl get endpoints kubernetes -n default), e.g. [8443] on minikube');
   }
 
   for (const [secret, checksum] of Object.entries(config.secretChecksums)) {

@@ -120,7 +120,8 @@ interface CommonProps {
   readonly firstBootSeconds?: number;
   /**
    * For services that call the Kubernetes API or the kubelet: a ServiceAccount named after the
-   * service, whose token is mounted. @default false: no account, and no token is mounted
+   * service, whose token is mounted, and egress to their ports (lib/stack.ts egressRules). @default
+   * false: no account, no token is mounted, and neither may be opened
    */
   readonly apiAccess?: boolean;
   /**
@@ -175,6 +176,12 @@ export interface ServiceChecks {
   readonly dataSurvives?: DatabaseMarker;
   /** How this service's container opens a connection, with what its image has, for the B8 check. @default none */
   readonly connect?: ConnectCommand;
+  /**
+   * Whether `connect` exits 0 exactly when a TCP connection opened, on any port (php's fsockopen,
+   * curl's time_connect), so its failure proves an egress refusal; busybox wget on /ping fails on
+   * every other server whether or not it connected. @default false
+   */
+  readonly connectAnyPort?: boolean;
 }
 
 /**

@@ -5,9 +5,12 @@
  */
 import { Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from '../imports/metallb.io';
 import { StackConfig } from './config';
+import { METRICS_PORT } from './monitoring/pod-metrics';
+import { KUBELET_PORT } from './monitoring/telegraf-config';
 import { stackSecrets } from './secrets';
 import { Ftps } from './services/ftps';
 import { Grafana } from './services/grafana';
@@ -83,8 +86,11 @@ export class StackChart extends Chart {
     const monitored = [nginx, wordpress, mysql, phpMyAdmin, ftps, influxdb, telegraf];
     const grafana = new Grafana(this, 'Grafana', { config, secrets, influxdb, monitored });
     const built = [...monitored, grafana];
+    denyEgressByDefault(this);
     for (const service of built) {
       if (service.clientsOnly) allowOnlyClients(this, service, clientsOf(service, built));
+      const egress = egressRules(service, built, config);
+      if (egress.length > 0) allowEgress(this, service, egress);
     }
     this.services = inServiceOrder(built);
   }
@@ -106,5 +112,63 @@ function allowOnlyClients(scope: Construct, target: StackService, clients: reado
         ports: target.ports.map((port) => kplus.NetworkPolicyPort.tcp(port.containerPort)),
       })),
     },
+  });
+}
+
+/**
+ * CoreDNS's pods, with the labels kubeadm and minikube give them (kubeadm
+ * cmd/kubeadm/app/phases/addons/dns/manifests.go: `k8s-app: kube-dns` in `kube-system`, whose name
+ * label the API server sets on every namespace).
+ */
+const DNS_PEER: k8s.NetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
+
+const port = (protocol: 'TCP' | 'UDP', number: number): k8s.NetworkPolicyPort => ({ protocol, port: k8s.IntOrString.fromNumber(number) });
+const podsOf = (service: StackService): k8s.NetworkPolicyPeer => ({ podSelector: { matchLabels: selectorLabels(service.name) } });
+
+/**
+ * B8: no pod of the namespace opens a connection that a policy of its own does not allow (an
+ * egress rule of any policy that selects it); ingress is not this policy's business.
+ */
+function denyEgressByDefault(scope: Construct): void {
+  new k8s.KubeNetworkPolicy(scope, 'DenyEgress', {
+    metadata: { name: 'default-deny-egress', labels: { 'app.kubernetes.io/part-of': STACK_NAME } },
+    spec: { podSelector: {}, policyTypes: ['Egress'] },
+  });
+}
+
+/**
+ * B8: the connections `service` opens, from the one model the ingress policies are made of, each its
+ * own rule; none for a service that opens none (the databases, FTPS):
+ * - DNS to CoreDNS, for a service that opens any connection (it dials its servers by name);
+ * - each service it `connectsTo`, on that service's container ports (a NetworkPolicy sees the
+ *   connection after kube-proxy's DNAT: the pod's address and port, not the Service's);
+ * - the metrics port of each service whose pods it scrapes (`podMetrics.scrapedBy`, B10);
+ * - with `apiAccess`, the kubelet's port and the API server's ports, to any address. Their addresses
+ *   are the nodes' and the control plane's, unknown when the chart is synthesized and different on
+ *   every cluster (minikube's depend on its driver), and an `ipBlock` with the wrong range would
+ *   silently stop the metrics. So the rule names ports alone, for this one service: the
+ *   `kubernetes` Service's 10.96.0.1:443 is DNATed to an endpoint such as 192.168.49.2:8443 before
+ *   the policy is checked (kubernetes.io/docs/concepts/services-networking/network-policies, "what
+ *   you can't do": policies act after kube-proxy's translation), so the rule names the endpoint's
+ *   ports, `telegraf.apiServerPorts`, not 443.
+ */
+export function egressRules(service: StackService, services: readonly StackService[], config: StackConfig): k8s.NetworkPolicyEgressRule[] {
+  const scraped = inServiceOrder(services.filter((other) => other.podMetrics?.scrapedBy === service.name));
+  const rules: k8s.NetworkPolicyEgressRule[] = [
+    ...service.connectsTo.map((target) => ({ to: [podsOf(target)], ports: target.ports.map((p) => port('TCP', p.containerPort)) })),
+    ...scraped.map((target) => ({ to: [podsOf(target)], ports: [port('TCP', METRICS_PORT)] })),
+    ...(service.serviceAccount === undefined ? [] : [{ ports: [KUBELET_PORT, ...config.telegraf.apiServerPorts].map((p) => port('TCP', p)) }]),
+  ];
+  return rules.length === 0 ? [] : [{ to: [DNS_PEER], ports: [port('UDP', 53), port('TCP', 53)] }, ...rules];
+}
+
+/** B8: `service`'s pods may open what `rules` allow, and nothing else (denyEgressByDefault). */
+function allowEgress(scope: Construct, service: StackService, rules: readonly k8s.NetworkPolicyEgressRule[]): void {
+  new k8s.KubeNetworkPolicy(scope, `${service.name}-egress`, {
+    metadata: { name: `${service.name}-allow-egress`, labels: service.labels },
+    spec: { podSelector: { matchLabels: selectorLabels(service.name) }, policyTypes: ['Egress'], egress: [...rules] },
   });
 }

@@ -279,10 +279,13 @@ describe('K4 one namespace, consistent labels, exact selectors', () => {
     const selected = (selector: Record<string, string>) => podLabels.filter((p) => matches(selector, p.labels)).map((p) => p.name);
     for (const s of services) expect(selected(s.spec.selector)).toEqual([s.metadata.name]);
     for (const w of workloads(objects)) expect(selected(w.spec.selector.matchLabels)).toEqual([w.metadata.name]);
-    for (const policy of ofKind(objects, 'NetworkPolicy')) {
+    // The namespace's default deny (B8) selects every pod on purpose.
+    for (const policy of ofKind(objects, 'NetworkPolicy').filter((p) => p.metadata.name !== 'default-deny-egress')) {
       expect(selected(policy.spec.podSelector.matchLabels)).toHaveLength(1);
-      // A rule without `from` admits every source (the public ports of a pod whose metrics port is fenced).
-      for (const rule of policy.spec.ingress) for (const peer of rule.from ?? []) expect(selected(peer.podSelector.matchLabels)).toHaveLength(1);
+      // A rule without `from` or `to` admits every peer (the public ports of a pod whose metrics port
+      // is fenced; the kubelet's and API server's ports); a peer of another namespace (CoreDNS) has none of our pods.
+      const peers = [...(policy.spec.ingress ?? []).flatMap((rule: Manifest) => rule.from ?? []), ...(policy.spec.egress ?? []).flatMap((rule: Manifest) => rule.to ?? [])];
+      for (const peer of peers.filter((p) => p.namespaceSelector === undefined)) expect(selected(peer.podSelector.matchLabels)).toHaveLength(1);
     }
   });
 });
@@ -490,7 +493,7 @@ describe('B10 pods that serve their own metrics', () => {
 
 describe('B8 network policies', () => {
   // The client policy; a service with metrics also has its metrics policy, for telegraf on 9117.
-  const policyFor = (name: string) => ofKind(objects, 'NetworkPolicy').find((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/name'] === name && !p.metadata.name.endsWith('-metrics-from-telegraf'));
+  const policyFor = (name: string) => ofKind(objects, 'NetworkPolicy').find((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name && p.metadata.name === `${name}-allow-clients`);
   const clients = (name: string) => policyFor(name).spec.ingress.map((rule: Manifest) => rule.from[0].podSelector.matchLabels['app.kubernetes.io/name']).sort();
 
   test('B8 MySQL accepts connections from WordPress and phpMyAdmin only', () => {

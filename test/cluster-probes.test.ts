@@ -249,29 +249,47 @@ describe('S4 the check list', () => {
 
 /**
  * kubectl's answers about the throwaway outsider pod of the B8 and B10 checks, started from the
- * nginx image: its curl prints `%{time_connect}`, 0.000000 when the connection was never made (a
- * policy dropped it) and the seconds it took when it was.
+ * nginx image with a NetworkPolicy of its own that opens its egress: its curl prints
+ * `%{time_connect}`, 0.000000 when the connection was never made (a policy refused it) and the
+ * seconds it took when it was. `fenced(target)` says whether a server's ingress policy refuses it.
  */
-function outsiderPod(enforcing: boolean): Array<readonly [RegExp, string]> {
+function outsiderPod(enforcing: boolean, fenced: (target: string) => boolean = () => true): Array<readonly [RegExp, string | ((line: string) => string)]> {
   return [
     [/^-n ft-services get deployment nginx -o jsonpath=\{\.spec\.template\.spec\.containers\[0\]\.image\}$/, 'nginx:5f1c2a9e\n'],
+    [/^-n ft-services apply -f \S+\/outsider-egress\.json$/, 'networkpolicy.networking.k8s.io/ft-check-outsider created\n'],
     [/^-n ft-services run ft-check-outsider-\d+ --image=nginx:5f1c2a9e --restart=Never --overrides=/, 'pod/ft-check-outsider created\n'],
     [/^-n ft-services wait --for=condition=Ready pod\/ft-check-outsider-\d+/, 'pod/ft-check-outsider condition met\n'],
-    [/^-n ft-services exec ft-check-outsider-\d+ -- sh -c curl /, enforcing ? '0.000000' : '0.000412'],
+    [/^-n ft-services exec ft-check-outsider-\d+ -- sh -c curl /, (line) => (enforcing && fenced(/http:\/\/([^/]+)\//.exec(line)![1]) ? '0.000000' : '0.000412')],
     [/^-n ft-services delete pod ft-check-outsider-\d+ --ignore-not-found --wait=false$/, 'pod "ft-check-outsider" deleted\n'],
+    [/^-n ft-services delete networkpolicy ft-check-outsider-\d+ --ignore-not-found$/, 'networkpolicy.networking.k8s.io "ft-check-outsider" deleted\n'],
   ];
 }
 
-describe('B8 the NetworkPolicies are enforced, proven live', () => {
-  const config = resolveStackConfig();
+/** The server a client's connect command dials: php's fsockopen, curl's or wget's URL. */
+function dialled(command: string): string {
+  const match = /fsockopen\("([^"]+)", (\d+)/.exec(command) ?? /http:\/\/([^:/]+):(\d+)\//.exec(command);
+  return `${match![1]}:${match![2]}`;
+}
 
-  /** A cluster whose network plugin enforces the policies or not; the declared clients' commands succeed. */
-  function cluster(enforcing: boolean, failingClient?: string) {
+describe('B8 the NetworkPolicies are enforced both ways, proven live', () => {
+  const config = resolveStackConfig();
+  /** The connections the requirement names (B8): each client and the server it opens. */
+  const declared = ['wordpress mysql:3306', 'phpmyadmin mysql:3306', 'nginx phpmyadmin:5000', 'grafana influxdb:8086', 'telegraf influxdb:8086'];
+  const databases = new Set(['mysql:3306', 'influxdb:8086']);
+
+  /**
+   * A cluster whose network plugin enforces ingress policies or not, and egress policies or not;
+   * a client's command opens its declared server, and any other unless egress is enforced.
+   */
+  function cluster(enforcing: boolean, options: { failingClient?: string; egress?: boolean } = {}) {
+    const egress = options.egress ?? enforcing;
     return scriptedKubectl([
-      ...outsiderPod(enforcing),
+      ...outsiderPod(enforcing, (target) => databases.has(target)),
       [/^-n ft-services get pods -l app\.kubernetes\.io\/name=(\w+) /, (line) => `${/name=(\w+)/.exec(line)![1]}-7d9f8\n`],
       [/^-n ft-services exec (\w+)-7d9f8 -- /, (line) => {
-        if (failingClient !== undefined && line.includes(`exec ${failingClient}-`)) throw new Error('command terminated with exit code 1');
+        const client = /exec (\w+)-/.exec(line)![1];
+        const allowed = declared.includes(`${client} ${dialled(line)}`);
+        if (client === options.failingClient || (egress && !allowed)) throw new Error('command terminated with exit code 1');
         return '';
       }],
     ]);
@@ -279,18 +297,42 @@ describe('B8 the NetworkPolicies are enforced, proven live', () => {
   const b8 = (kubectl: ReturnType<typeof cluster>['kubectl']) =>
     stackChecks({ config, secret: () => 'unused', kubectl, trust: { insecure: true } }).filter((c) => c.requirement === 'B8');
 
-  test('B8 on an enforcing cluster the outsider reaches neither database, every declared client does, and the outsider is deleted', async () => {
+  test('B8 on an enforcing cluster the outsider reaches neither database, every declared client opens its server, and the outsider and its policy are deleted', async () => {
     const { kubectl, calls } = cluster(true);
     const [check, ...others] = b8(kubectl);
     expect(others).toEqual([]);
     const result = await check.run();
     expect(result).toMatchObject({ requirement: 'B8', ok: true });
-    expect(result.detail).toBe('refused to the outsider pod; wordpress -> mysql:3306, phpmyadmin -> mysql:3306, grafana -> influxdb:8086, telegraf -> influxdb:8086');
-    expect(calls.filter((c) => / exec ft-check-outsider/.test(c)).map((c) => /http:\/\/[\w:]+/.exec(c)![0])).toEqual(['http://mysql:3306', 'http://influxdb:8086']);
+    expect(result.detail).toMatch(/^refused to the outsider pod; wordpress -> mysql:3306, phpmyadmin -> mysql:3306, nginx -> phpmyadmin:5000, grafana -> influxdb:8086, telegraf -> influxdb:8086; egress refused: /);
+    expect(calls.filter((c) => / exec ft-check-outsider/.test(c)).slice(0, 2).map(dialled)).toEqual(['mysql:3306', 'influxdb:8086']);
     expect(calls.some((c) => /^-n ft-services delete pod ft-check-outsider-\d+ /.test(c))).toBe(true);
+    expect(calls.some((c) => /^-n ft-services delete networkpolicy ft-check-outsider-\d+ /.test(c))).toBe(true);
   });
 
-  test('B8 the outsider is one of our images, never pulled, labelled as no client, baseline-compliant', async () => {
+  test('B8 each client that can tell a refusal fails to open every server that admits any pod but is none of its own, and the API server', async () => {
+    const { kubectl, calls } = cluster(true);
+    const result = await b8(kubectl)[0].run();
+    const tried = (client: string) => calls.filter((c) => c.startsWith(`-n ft-services exec ${client}-7d9f8 `)).map(dialled).filter((target) => !declared.includes(`${client} ${target}`));
+    expect(tried('wordpress')).toEqual(['nginx:80', 'phpmyadmin:5000', 'ftps:21', 'grafana:3000', 'kubernetes.default.svc:443']);
+    expect(tried('phpmyadmin')).toEqual(['nginx:80', 'wordpress:5050', 'ftps:21', 'grafana:3000', 'kubernetes.default.svc:443']);
+    expect(tried('nginx')).toEqual(['wordpress:5050', 'ftps:21', 'grafana:3000', 'kubernetes.default.svc:443']);
+    // busybox wget on /ping fails on any other server, connected or not: no proof, so not tried.
+    expect(tried('grafana')).toEqual([]);
+    expect(tried('telegraf')).toEqual([]);
+    // The outsider opened each of them first: only egress can refuse the clients there.
+    const outsiderOpened = calls.filter((c) => / exec ft-check-outsider/.test(c)).map(dialled).filter((target) => !databases.has(target));
+    expect(outsiderOpened.sort()).toEqual(['ftps:21', 'grafana:3000', 'kubernetes.default.svc:443', 'nginx:80', 'phpmyadmin:5000', 'wordpress:5050']);
+    expect(result.detail).toContain('wordpress -/-> nginx:80, phpmyadmin:5000, ftps:21, grafana:3000, kubernetes.default.svc:443');
+  });
+
+  test('B8 a cluster that enforces ingress policies but not egress fails the check, naming the connection that escaped', async () => {
+    const { kubectl } = cluster(true, { egress: false });
+    const result = await b8(kubectl)[0].run();
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/^egress not enforced: nginx opened wordpress:5050, which no egress rule of nginx allows\. The cluster's network plugin ignores NetworkPolicies/);
+  });
+
+  test('B8 the outsider is one of our images, never pulled, labelled as no client, baseline-compliant, with its egress opened by a policy of its own', async () => {
     const { kubectl, calls } = cluster(true);
     await b8(kubectl)[0].run();
     const run = calls.find((c) => / run ft-check-outsider/.test(c))!;
@@ -298,11 +340,13 @@ describe('B8 the NetworkPolicies are enforced, proven live', () => {
     const [container] = pod.spec.containers;
     expect(container).toMatchObject({ image: 'nginx:5f1c2a9e', imagePullPolicy: 'Never', securityContext: { privileged: false, allowPrivilegeEscalation: false } });
     // No NetworkPolicy of the chart admits this name (the peers select app.kubernetes.io/name of a client).
-    expect(['wordpress', 'phpmyadmin', 'grafana', 'telegraf']).not.toContain(pod.metadata.labels['app.kubernetes.io/name']);
+    expect(['wordpress', 'phpmyadmin', 'grafana', 'telegraf', 'nginx']).not.toContain(pod.metadata.labels['app.kubernetes.io/name']);
     // Pod Security Standard "baseline": no host namespaces, ports or paths, not privileged, no added capabilities.
     expect(pod.spec.hostNetwork ?? pod.spec.hostPID ?? pod.spec.hostIPC).toBeUndefined();
     expect(pod.spec.volumes).toBeUndefined();
     expect(container.securityContext.capabilities).toBeUndefined();
+    // The policy was applied before the pod started, and selects it alone.
+    expect(calls.findIndex((c) => / apply -f /.test(c))).toBeLessThan(calls.indexOf(run));
   });
 
   test('B8 on a cluster that ignores NetworkPolicies (minikube\'s bridge CNI) the check fails, says why and how to fix it', async () => {
@@ -314,19 +358,21 @@ describe('B8 the NetworkPolicies are enforced, proven live', () => {
     expect(result.detail).toMatch(/^not enforced: a pod that is no client opened mysql:3306 and influxdb:8086\. The cluster's network plugin ignores NetworkPolicies/);
     expect(result.detail).toContain('--cni=calico');
     expect(calls.some((c) => /^-n ft-services delete pod ft-check-outsider-\d+ /.test(c))).toBe(true);
+    expect(calls.some((c) => /^-n ft-services delete networkpolicy ft-check-outsider-\d+ /.test(c))).toBe(true);
   });
 
-  test('B8 a declared client that cannot open its database fails the check with its name', async () => {
-    const { kubectl } = cluster(true, 'grafana');
+  test('B8 a declared client that cannot open its server fails the check with its name', async () => {
+    const { kubectl } = cluster(true, { failingClient: 'grafana' });
     const result = await b8(kubectl)[0].run();
     expect(result.ok).toBe(false);
     expect(result.detail).toBe('grafana is a declared client of influxdb:8086 but cannot open it: command terminated with exit code 1');
   });
 
-  test('B8 each client opens its database with a tool its image has: php in WordPress and phpMyAdmin, busybox wget in Grafana and telegraf', () => {
+  test('B8 each client opens its server with a tool its image has: php in WordPress and phpMyAdmin, curl in nginx, busybox wget in Grafana and telegraf', () => {
     const CLIENT_CONNECT = clientConnect(stackServices());
     expect(CLIENT_CONNECT.wordpress('mysql', 3306)).toEqual(['php', '-r', 'exit(@fsockopen("mysql", 3306, $errno, $error, 5) ? 0 : 1);']);
     expect(CLIENT_CONNECT.grafana('influxdb', 8086)).toEqual(['timeout', '10', 'wget', '-q', '-O', '/dev/null', 'http://influxdb:8086/ping']);
+    expect(CLIENT_CONNECT.nginx('phpmyadmin', 5000)[2]).toMatch(/^t=\$\(curl .* http:\/\/phpmyadmin:5000\/\); \[ -n "\$\(echo "\$t" \| tr -d 0\.\)" \]$/);
     const dockerfile = (service: string) => fs.readFileSync(path.join(__dirname, '..', 'srcs', service, 'Dockerfile'), 'utf8');
     expect(dockerfile('wordpress')).toMatch(/apk add --no-cache [^\n]*\bphp83 /);
     expect(dockerfile('nginx')).toMatch(/apk add --no-cache [^\n]*\bcurl\b/);

@@ -103,6 +103,12 @@ export interface TelegrafInput {
   };
 }
 
+/** The API server's in-cluster name: the `kubernetes` Service in `default`, on port 443. */
+export const KUBERNETES_API = { host: 'kubernetes.default.svc', port: 443 } as const;
+
+/** The kubelet's authenticated port, on every node's own address (its `--port` default). */
+export const KUBELET_PORT = 10250;
+
 /** The inputs of the DaemonSet's telegraf, with their filters. */
 export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput[] {
   const { container, network, telegrafAgent, telegrafInput, telegrafOutput } = METRICS;
@@ -112,7 +118,7 @@ export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput
       plugin: 'kubernetes',
       settings: {
         // This node's kubelet (HOST_IP from the downward API: status.hostIP).
-        url: `https://${env(TELEGRAF_ENV.hostIp)}:10250`,
+        url: `https://${env(TELEGRAF_ENV.hostIp)}:${KUBELET_PORT}`,
         bearer_token: `${SERVICE_ACCOUNT}/token`,
         // The kubelet serves a self-signed certificate on minikube (and on most kubeadm clusters).
         insecure_skip_verify: true,
@@ -126,7 +132,7 @@ export function telegrafInputs(options: TelegrafOptions): readonly TelegrafInput
     {
       plugin: 'kube_inventory',
       settings: {
-        url: 'https://kubernetes.default.svc',
+        url: `https://${KUBERNETES_API.host}`,
         bearer_token: `${SERVICE_ACCOUNT}/token`,
         tls_ca: `${SERVICE_ACCOUNT}/ca.crt`,
         namespace: options.namespace,

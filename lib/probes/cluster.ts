@@ -3,6 +3,10 @@
  * survive a pod's deletion (S10), and containers that must restart when a process dies (S11). The
  * kubectl runner is injected, so the logic is tested without a cluster.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { curlTimeConnect } from './connect';
 import { expectThat, probe, ProbeResult } from './probe';
 
 /** Runs `kubectl ARGS…` and resolves with its standard output (rejects when it fails). */
@@ -286,22 +290,27 @@ export function probeRestartWhenProcessDies(kubectl: Kubectl, namespace: string,
   });
 }
 
-/** A NetworkPolicy of the stack, as the check reads it from the chart: who may open `service:port`. */
+/** A connection the stack's model declares (B8): `clients` open `service:port`. */
 export interface AllowedClients {
   readonly service: string;
   readonly port: number;
   readonly clients: readonly string[];
+  /** Whether `service` admits these clients alone (its `<service>-allow-clients` policy). */
+  readonly clientsOnly: boolean;
+}
+
+/** Connections no egress rule of `client` allows, to servers that admit every pod (B8). */
+export interface EgressRefusals {
+  readonly client: string;
+  readonly targets: ReadonlyArray<{ readonly host: string; readonly port: number }>;
 }
 
 /** Runs in a client's container and exits 0 when it opened `host:port` (each with a tool its image has). */
 export type ConnectCommand = (host: string, port: number) => readonly string[];
 
-/**
- * Prints the seconds curl took to open a TCP connection to `host:port`, 0 when it opened none; it
- * exits 0 either way, so kubectl passes the figure on.
- */
+/** The outsider's curl line (curlTimeConnect), which exits 0 either way, so kubectl passes the figure on. */
 export function outsiderConnect(host: string, port: number): string[] {
-  return ['sh', '-c', `curl -s -o /dev/null --connect-timeout 5 --max-time 8 -w '%{time_connect}' http://${host}:${port}/; true`];
+  return ['sh', '-c', `${curlTimeConnect(host, port)}; true`];
 }
 
 /** The throwaway pod the B8 and B10 checks try connections from, and the image it runs. */
@@ -318,18 +327,19 @@ const newOutsider = (): OutsiderPod => ({ image: 'nginx', name: `ft-check-outsid
  * as no client of anything, which meets the namespace's Pod Security Standard (baseline) and is
  * deleted afterwards. `connected(host, port)` tells whether that pod opened a TCP connection.
  *
- * The outsider uses curl, which the nginx image installs: `-w '%{time_connect}'` prints the seconds
- * until the TCP connection was made, 0 when none was (curl's --write-out documentation), even when
- * the transfer then fails because the server does not speak HTTP.
+ * The namespace denies egress by default (B8), which would refuse the outsider's every connection
+ * and so prove nothing about the servers' ingress: a NetworkPolicy named after the pod lets it open
+ * anything while it lives, and goes with it.
  */
 async function withOutsider<T>(kubectl: Kubectl, namespace: string, outsider: OutsiderPod,
   body: (connected: (host: string, port: number) => Promise<boolean>) => Promise<T>): Promise<T> {
   const image = (await kubectl(['-n', namespace, 'get', 'deployment', outsider.image, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).trim();
   expectThat(image !== '', `no image of ${outsider.image} to start the outsider pod from`);
+  const labels = { 'app.kubernetes.io/name': 'ft-check-outsider', 'app.kubernetes.io/part-of': 'ft-services-check' };
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: outsider.name, labels: { 'app.kubernetes.io/name': 'ft-check-outsider', 'app.kubernetes.io/part-of': 'ft-services-check' } },
+    metadata: { name: outsider.name, labels: { ...labels, 'ft-check-outsider': outsider.name } },
     spec: {
       restartPolicy: 'Never',
       automountServiceAccountToken: false,
@@ -344,46 +354,78 @@ async function withOutsider<T>(kubectl: Kubectl, namespace: string, outsider: Ou
       }],
     },
   };
-  await kubectl(['-n', namespace, 'run', outsider.name, `--image=${image}`, '--restart=Never', `--overrides=${JSON.stringify(pod)}`]);
+  const openEgress = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: outsider.name, labels },
+    spec: { podSelector: { matchLabels: { 'ft-check-outsider': outsider.name } }, policyTypes: ['Egress'], egress: [{}] },
+  };
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-check-'));
+  const policyFile = path.join(folder, 'outsider-egress.json');
+  fs.writeFileSync(policyFile, JSON.stringify(openEgress));
   try {
+    await kubectl(['-n', namespace, 'apply', '-f', policyFile]);
+    await kubectl(['-n', namespace, 'run', outsider.name, `--image=${image}`, '--restart=Never', `--overrides=${JSON.stringify(pod)}`]);
     await kubectl(['-n', namespace, 'wait', '--for=condition=Ready', `pod/${outsider.name}`, `--timeout=${RECOVERY_SECONDS}s`]);
     return await body(async (host, port) => Number((await kubectl(['-n', namespace, 'exec', outsider.name, '--', ...outsiderConnect(host, port)])).trim()) > 0);
   } finally {
     await kubectl(['-n', namespace, 'delete', 'pod', outsider.name, '--ignore-not-found', '--wait=false']).catch(() => '');
+    await kubectl(['-n', namespace, 'delete', 'networkpolicy', outsider.name, '--ignore-not-found']).catch(() => '');
+    fs.rmSync(folder, { recursive: true, force: true });
   }
 }
 
 const NOT_ENFORCED = 'The cluster\'s network plugin ignores NetworkPolicies (minikube\'s default bridge CNI does); recreate the cluster ' +
   'with one that enforces them, e.g. minikube start --cni=calico';
 
+const address = ({ host, port }: { readonly host: string; readonly port: number }) => `${host}:${port}`;
+
 /**
- * B8: the NetworkPolicies are enforced. The outsider pod (withOutsider) must fail to open each
- * protected `service:port`, while every declared client opens it from its own pod.
+ * B8: the NetworkPolicies are enforced, both ways. The outsider pod (withOutsider) must fail to open
+ * each `clientsOnly` service's port, and must open each server of `refusals` (so only egress can
+ * stop a client there); every declared client opens its server from its own pod, by name (so
+ * through DNS); each client of `refusals` fails to open every server listed for it.
  */
-export function probeNetworkPoliciesEnforced(kubectl: Kubectl, namespace: string, policies: readonly AllowedClients[],
-  connect: Readonly<Record<string, ConnectCommand>>, outsider = newOutsider()): Promise<ProbeResult> {
-  const targets = policies.map(({ service, port }) => `${service}:${port}`).join(' and ');
-  return probe('B8', `a pod that is no client cannot open ${targets}; the declared clients can`, async () => {
-    const reached = await withOutsider(kubectl, namespace, outsider, async (connected) => {
-      const opened: string[] = [];
-      for (const { service, port } of policies) if (await connected(service, port)) opened.push(`${service}:${port}`);
-      return opened;
+export function probeNetworkPoliciesEnforced(kubectl: Kubectl, namespace: string, allowed: readonly AllowedClients[],
+  connect: Readonly<Record<string, ConnectCommand>>, refusals: readonly EgressRefusals[], outsider = newOutsider()): Promise<ProbeResult> {
+  const fenced = allowed.filter((policy) => policy.clientsOnly);
+  const targets = fenced.map(({ service, port }) => `${service}:${port}`).join(' and ');
+  return probe('B8', `a pod that is no client cannot open ${targets}; the declared clients open their servers and nothing else`, async () => {
+    const open = [...new Set(refusals.flatMap(({ targets: to }) => to.map(address)))];
+    const { reached, closed } = await withOutsider(kubectl, namespace, outsider, async (connected) => {
+      const result = { reached: [] as string[], closed: [] as string[] };
+      for (const { service, port } of fenced) if (await connected(service, port)) result.reached.push(`${service}:${port}`);
+      for (const target of open) {
+        const [host, port] = target.split(':');
+        if (!(await connected(host, Number(port)))) result.closed.push(target);
+      }
+      return result;
     });
     expectThat(reached.length === 0, `not enforced: a pod that is no client opened ${reached.join(' and ')}. ${NOT_ENFORCED}`);
+    expectThat(closed.length === 0, `${closed.join(' and ')} refused the outsider pod too, so a client's refusal there proves nothing about egress`);
 
     const opened: string[] = [];
-    for (const { service, port, clients } of policies) {
+    const from = async (client: string) => ({ pod: await podOf(kubectl, namespace, client), command: connect[client] });
+    for (const { service, port, clients } of allowed) {
       for (const client of clients) {
-        const command = connect[client];
+        const { pod, command } = await from(client);
         expectThat(command !== undefined, `no way to test ${client} as a client of ${service}`);
-        const from = await podOf(kubectl, namespace, client);
-        await kubectl(['-n', namespace, 'exec', from, '--', ...command(service, port)]).catch((error: Error) => {
+        await kubectl(['-n', namespace, 'exec', pod, '--', ...command(service, port)]).catch((error: Error) => {
           throw new Error(`${client} is a declared client of ${service}:${port} but cannot open it: ${error.message}`);
         });
         opened.push(`${client} -> ${service}:${port}`);
       }
     }
-    return `refused to the outsider pod; ${opened.join(', ')}`;
+    const refused: string[] = [];
+    for (const { client, targets: to } of refusals) {
+      const { pod, command } = await from(client);
+      for (const target of to) {
+        const escaped = await kubectl(['-n', namespace, 'exec', pod, '--', ...command(target.host, target.port)]).then(() => true, () => false);
+        expectThat(!escaped, `egress not enforced: ${client} opened ${address(target)}, which no egress rule of ${client} allows. ${NOT_ENFORCED}`);
+      }
+      refused.push(`${client} -/-> ${to.map(address).join(', ')}`);
+    }
+    return `refused to the outsider pod; ${opened.join(', ')}; egress refused: ${refused.join('; ')}`;
   });
 }
 

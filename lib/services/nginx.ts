@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { publicEndpoints } from '../endpoints';
 import { NGINX_POD_METRICS } from '../monitoring/nginx-php-fpm';
+import { curlConnect } from '../probes/connect';
 import { configuredService, StackService, StackServiceContext } from '../stack-service';
 import { PhpMyAdmin } from './phpmyadmin';
 
@@ -46,7 +47,7 @@ export class Nginx extends StackService {
       connectsTo: [phpMyAdmin],
       podMetrics: { families: [NGINX_POD_METRICS], scrapedBy: 'telegraf' },
       // The HTTP probes would notice nginx's death; sshd's is the one to prove.
-      checks: { processToKill: 'sshd' },
+      checks: { processToKill: 'sshd', connect: curlConnect, connectAnyPort: true },
     });
   }
 }

@@ -33,7 +33,7 @@ export class PhpMyAdmin extends StackService {
       sessionAffinity: true,
       connectsTo: [mysql],
       podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
-      checks: { processToKill: 'nginx', connect: phpConnect },
+      checks: { processToKill: 'nginx', connect: phpConnect, connectAnyPort: true },
     });
   }
 }

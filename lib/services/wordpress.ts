@@ -40,7 +40,7 @@ export class WordPress extends StackService {
       firstBootSeconds: 420,
       connectsTo: [mysql],
       podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
-      checks: { processToKill: 'nginx', connect: phpConnect },
+      checks: { processToKill: 'nginx', connect: phpConnect, connectAnyPort: true },
     });
   }
 }

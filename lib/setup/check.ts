@@ -9,8 +9,8 @@ import { StackConfig } from '../config';
 import { publicEndpoints, ServiceType } from '../endpoints';
 import { dashboardTitle, dashboardUid, INFLUXDB_DATASOURCE_UID } from '../monitoring/dashboards';
 import { METRICS_PATH, METRICS_PORT } from '../monitoring/pod-metrics';
-import { METRICS, SERIES_TAGS } from '../monitoring/telegraf-config';
-import { AllowedClients, ConnectCommand, Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeNetworkPoliciesEnforced, probePodMetricsFenced, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
+import { KUBERNETES_API, METRICS, SERIES_TAGS } from '../monitoring/telegraf-config';
+import { AllowedClients, ConnectCommand, EgressRefusals, Kubectl, probeAddressAnnounced, probeDataSurvivesPodDeletion, probeImagesNamedAfterServices, probeNetworkPoliciesEnforced, probePodMetricsFenced, probeRestartWhenProcessDies, probeServiceAddresses } from '../probes/cluster';
 import { probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer } from '../probes/ftps';
 import { probeGrafanaDashboards, probeGrafanaQuery } from '../probes/grafana';
 import { httpRedirect, httpsPage, tlsHandshake, Trust } from '../probes/http';
@@ -41,10 +41,27 @@ function serviceTypes(services: readonly StackService[]): Record<string, Service
   return Object.fromEntries(services.flatMap(({ name, exposure }) => (exposure.type === 'none' ? [] : [[name, exposure.type]])));
 }
 
-/** Who may open which Service (B8): each `clientsOnly` service, on the port its clients dial, and those clients. */
+/** Who opens which Service (B8): each service with clients, on the port they dial, those clients, and whether it admits them alone. */
 function allowedClients(services: readonly StackService[]): AllowedClients[] {
-  return services.filter((service) => service.clientsOnly)
-    .map((service) => ({ service: service.name, port: service.port, clients: clientsOf(service, services).map((client) => client.name) }));
+  return services.map((service) => ({ service, clients: clientsOf(service, services) })).filter(({ clients }) => clients.length > 0)
+    .map(({ service, clients }) => ({ service: service.name, port: service.port, clients: clients.map((client) => client.name), clientsOnly: service.clientsOnly }));
+}
+
+/**
+ * What each client whose connect command proves a refusal must fail to open (B8): every other
+ * Service that admits any pod and that the client does not connect to, and the API server unless
+ * it calls it (telegraf's kubelet and API server ports are open to it alone).
+ */
+export function egressRefusals(services: readonly StackService[]): EgressRefusals[] {
+  return services.filter((client) => client.checks.connect !== undefined && client.checks.connectAnyPort)
+    .map((client) => ({
+      client: client.name,
+      targets: [
+        ...services.filter((server) => server !== client && server.service !== undefined && !server.clientsOnly && !client.connectsTo.includes(server))
+          .map((server) => ({ host: server.host, port: server.port })),
+        ...(client.serviceAccount === undefined ? [KUBERNETES_API] : []),
+      ],
+    }));
 }
 
 /** For each service whose pods serve their own metrics, the first metric its collector prints (B10). */
@@ -97,7 +114,7 @@ export function stackChecks(env: CheckEnvironment): Check[] {
     check('S8', () => probeFtpsTransfer(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPlainLoginRefused(ftps, config.ftps.user, env.secret(secrets.ftpsUser))),
     check('S8', () => probeFtpsPassiveAddress(ftps, config.ftps.user, env.secret(secrets.ftpsUser), ip, config.ftps.passivePorts.min, config.ftps.passivePorts.max)),
-    check('B8', () => probeNetworkPoliciesEnforced(kubectl, namespace, allowedClients(services), clientConnect(services))),
+    check('B8', () => probeNetworkPoliciesEnforced(kubectl, namespace, allowedClients(services), clientConnect(services), egressRefusals(services))),
     check('B10', () => probePodMetricsFenced(kubectl, namespace, metricToFind(services), METRICS_PORT, METRICS_PATH)),
     check('S9', () => probeGrafanaDashboards(grafana, Object.fromEntries(services.map(({ name }) => [dashboardUid(name), dashboardTitle(name)])))),
     ...services.map(({ name: service }) => check('S9', () => probeGrafanaQuery(grafana, INFLUXDB_DATASOURCE_UID, config.influxdb.database,

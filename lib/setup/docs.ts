@@ -12,6 +12,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { DEFAULT_CONFIG, resolveStackConfig, StackConfig } from '../config';
 import { containerPanels, dashboardTitle } from '../monitoring/dashboards';
 import { METRICS_PORT } from '../monitoring/pod-metrics';
+import { KUBELET_PORT } from '../monitoring/telegraf-config';
+import { egressRules } from '../stack';
 import { StackService } from '../stack-service';
 
 const CONFIG_SOURCE = path.resolve(__dirname, '..', 'config.ts');
@@ -127,10 +129,15 @@ export function stackDiagram(config: StackConfig = resolveStackConfig()): string
     const [client, target, port] = edge.split('|');
     lines.push(`  ${client} -- "${port}${guarded.has(target) ? ', allowed by NetworkPolicy' : ''}" --> ${target}`);
   }
+  for (const service of services.filter((item) => item.serviceAccount !== undefined)) {
+    lines.push(`  ${service.name} -- "${[KUBELET_PORT, ...config.telegraf.apiServerPorts].join(', ')}, any address" --> control[["kubelet, API server"]]`);
+  }
   for (const target of [...guarded].sort()) {
     lines.push(`  ${target}:::guarded`);
     lines.push(`  %% ${target}: only the listed clients may connect (NetworkPolicy ${target}-allow-clients)`);
   }
+  const silent = services.filter((service) => egressRules(service, services, config).length === 0).map((service) => service.name);
+  lines.push(`  %% egress: a pod opens only the connections drawn from it, and DNS (NetworkPolicy default-deny-egress and <client>-allow-egress); ${silent.join(', ')} open none`);
   lines.push('  classDef guarded stroke-width:3px,stroke-dasharray: 4 2');
   return ['```mermaid', ...lines, '```'].join('\n');
 }
