@@ -42,8 +42,10 @@ export function run(program: string, args: readonly string[], options: { env?: N
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; log?.write(chunk); });
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      log?.end();
-      resolve({ status: code ?? (signal ? 128 : 1), stdout, stderr });
+      const done = () => resolve({ status: code ?? (signal ? 128 : 1), stdout, stderr });
+      // The log is whole on disk before the caller reads it.
+      if (log) log.end(done);
+      else done();
     });
     child.stdin.end(options.input ?? '');
   });
@@ -77,6 +79,8 @@ function shimBin(): string {
 export interface SetupRun extends Ran {
   readonly seconds: number;
   readonly startedAt: number;
+  /** Standard output and error as they came, interleaved (the run's log file). */
+  readonly output: string;
 }
 
 /** `./setup.sh` as a user runs it, with one state folder for the whole proof (like a user's .ft/). */
@@ -104,7 +108,7 @@ export class Setup {
     const log = path.join(OUTPUT, `setup-${++this.runs}-${args[0] ?? 'up'}.log`);
     const startedAt = Date.now();
     const ran = await run(path.join(ROOT, 'setup.sh'), args, { env: this.env, log });
-    return { ...ran, startedAt, seconds: (Date.now() - startedAt) / 1000 };
+    return { ...ran, startedAt, seconds: (Date.now() - startedAt) / 1000, output: fs.readFileSync(log, 'utf8') };
   }
 
   cleanUp(): void {
