@@ -115,3 +115,12 @@ test('K8 run-together refuses a stop signal other than TERM, QUIT or INT, before
   expect(init.log()).toContain('SIG: TERM, QUIT or INT');
   expect(init.log()).not.toContain('started');
 });
+
+test('S11 B15 run-together exits non-zero and stops the other daemon when one is stopped with SIGSTOP (a server that answers nothing)', async () => {
+  const { init, pids } = await runTogether('sigstop', commandsFor('sigstop', ['', '']));
+  process.kill(pids[0], 'SIGSTOP');
+  const code = await init.waitForExit(10000);
+  expect(code).not.toBe(0);
+  expect(pids.filter(alive)).toEqual([]);
+  expect(init.log()).toContain(`pid ${pids[0]} is stopped (SIGSTOP)`);
+});
