@@ -34,12 +34,13 @@ export interface Ran {
 /** Runs a program to its end (spawn, not spawnSync: jest's timers and other promises keep running). */
 export function run(program: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; log?: string; input?: string; cwd?: string } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, [...args], { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // No stdin unless there is input: a program that exits before reading it made the write fail (EPIPE).
+    const child = spawn(program, [...args], { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const log = options.log ? fs.createWriteStream(options.log) : undefined;
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk; log?.write(chunk); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; log?.write(chunk); });
+    child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk; log?.write(chunk); });
+    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk; log?.write(chunk); });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const done = () => resolve({ status: code ?? (signal ? 128 : 1), stdout, stderr });
@@ -47,7 +48,7 @@ export function run(program: string, args: readonly string[], options: { env?: N
       if (log) log.end(done);
       else done();
     });
-    child.stdin.end(options.input ?? '');
+    child.stdin?.end(options.input);
   });
 }
 
