@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { addonsJson, dashboardManifest, imageListing, minikube, normalizeImage, parseImageBuild, parseInvocation, Ran, renderStatus, Runner, ShimContext, statusExitCode } from './cluster/support/minikube-shim';
+import { addonsJson, dashboardManifest, imageListing, METRICS_SERVER, minikube, normalizeImage, parseImageBuild, parseInvocation, Ran, renderStatus, Runner, ShimContext, statusExitCode } from './cluster/support/minikube-shim';
 
 const SCRIPTS = '/ci/cluster';
 const NODE_JSON = JSON.stringify({ items: [{ metadata: { name: 'ftk-node' }, status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '198.18.0.2' }] } }] });
@@ -103,9 +103,11 @@ describe('B14 add-ons (cmd/minikube/cmd/config/addons_list.go, deploy/addons/das
   }
 
   test('B14 `addons list -o json` is one line of sorted add-ons, {"dashboard":{"Profile":…,"Status":…}}, and setup.sh\'s addon_enabled reads it', () => {
-    const ran = drive(['-p', 'minikube', 'addons', 'list', '-o', 'json'], [...RUNNING, [/-n kubernetes-dashboard get deployments -l kubernetes.io\/minikube-addons=dashboard -o name$/, { stdout: 'deployment.apps/dashboard-metrics-scraper\ndeployment.apps/kubernetes-dashboard\n' }], STORAGE]);
-    expect(ran.out).toBe('{"dashboard":{"Profile":"minikube","Status":"enabled"},"default-storageclass":{"Profile":"minikube","Status":"enabled"}}\n');
+    const ran = drive(['-p', 'minikube', 'addons', 'list', '-o', 'json'], [...RUNNING, [/-n kubernetes-dashboard get deployments -l kubernetes.io\/minikube-addons=dashboard -o name$/, { stdout: 'deployment.apps/dashboard-metrics-scraper\ndeployment.apps/kubernetes-dashboard\n' }],
+      [/-n kube-system get deployments -l kubernetes.io\/minikube-addons=metrics-server -o name$/, { stdout: '' }], STORAGE]);
+    expect(ran.out).toBe('{"dashboard":{"Profile":"minikube","Status":"enabled"},"default-storageclass":{"Profile":"minikube","Status":"enabled"},"metrics-server":{"Profile":"minikube","Status":"disabled"}}\n');
     expect(setupSeesEnabled(ran.out, 'dashboard')).toBe(true);
+    expect(setupSeesEnabled(ran.out, 'metrics-server')).toBe(false);
     expect(setupSeesEnabled(addonsJson('minikube', { dashboard: false }), 'dashboard')).toBe(false);
   });
 
@@ -133,6 +135,26 @@ describe('B14 add-ons (cmd/minikube/cmd/config/addons_list.go, deploy/addons/das
     expect(dashboard.spec.template.metadata.labels).toEqual({ 'k8s-app': 'kubernetes-dashboard' });
     expect(dashboard.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 9090, protocol: 'TCP' }]);
     expect(dashboard.metadata.labels['ft-services.ci/stand-in']).toBe('true');
+  });
+
+  test('K8 B14 `addons enable|disable metrics-server` applies and deletes .ci/cluster/metrics-server.yaml, and `addons list` then reads it enabled', () => {
+    const manifest = `${METRICS_SERVER.manifest}`;
+    const enabled = drive(['-p', 'minikube', 'addons', 'enable', 'metrics-server'], [...RUNNING, [/^kubectl --context minikube apply -f /, {}]]);
+    expect(enabled).toMatchObject({ status: 0, out: expect.stringMatching(/The 'metrics-server' addon is enabled/) });
+    expect(enabled.calls.slice(-1)).toEqual([`kubectl --context minikube apply -f ${manifest}`]);
+    const listed = drive(['addons', 'list', '-o', 'json'], [...RUNNING, [/minikube-addons=dashboard/, { stdout: '' }], [/-n kube-system get deployments -l kubernetes.io\/minikube-addons=metrics-server -o name$/, { stdout: 'deployment.apps/metrics-server\n' }], STORAGE]);
+    expect(JSON.parse(listed.out)['metrics-server']).toEqual({ Profile: 'minikube', Status: 'enabled' });
+    const disabled = drive(['addons', 'disable', 'metrics-server'], [...RUNNING, [/^kubectl --context minikube delete /, {}]]);
+    expect(disabled.status).toBe(0);
+    expect(disabled.calls.slice(-1)).toEqual([`kubectl --context minikube delete --ignore-not-found --wait=true -f ${manifest}`]);
+  });
+
+  test('K8 B14 the metrics-server manifest runs the version .ci/cluster/build compiles, under minikube\'s image name that add-on-images packs it as', () => {
+    const scripts = path.dirname(METRICS_SERVER.manifest);
+    const version = /^readonly METRICS_SERVER_VERSION=(v[\d.]+)/m.exec(fs.readFileSync(path.join(scripts, 'build'), 'utf8'))?.[1];
+    const images = [...fs.readFileSync(METRICS_SERVER.manifest, 'utf8').matchAll(/^ +image: (.*)$/gm)].map((m) => m[1]);
+    expect(images).toEqual([`registry.k8s.io/metrics-server/metrics-server:${version}`]);
+    expect(fs.readFileSync(path.join(scripts, 'add-on-images'), 'utf8')).toMatch(/metrics-server\.yaml/);
   });
 
   test('B14 another add-on, or a list in another format, is refused', () => {

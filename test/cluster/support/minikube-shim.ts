@@ -16,6 +16,9 @@
  *                 Services kubernetes-dashboard (80 → 9090) and dashboard-metrics-scraper (8000),
  *                 Deployments of the same names selected by k8s-app, labelled
  *                 kubernetes.io/minikube-addons=dashboard.
+ *   metrics-server deploy/addons/metrics-server/: Deployment kube-system/metrics-server labelled
+ *                 kubernetes.io/minikube-addons=metrics-server; here .ci/cluster/metrics-server.yaml,
+ *                 the real metrics-server built from its Go module (.ci/cluster/build).
  */
 import { spawnSync, SpawnSyncOptions } from 'child_process';
 import * as fs from 'fs';
@@ -301,10 +304,19 @@ function ip(context: ShimContext, invocation: Invocation): number {
   return 0;
 }
 
-function dashboardEnabled(context: ShimContext, profile: string): boolean {
+/** The metrics-server add-on: its manifest and the Deployment that says it is on. */
+export const METRICS_SERVER = {
+  manifest: path.join(CLUSTER_SCRIPTS, 'metrics-server.yaml'),
+  namespace: 'kube-system',
+  addonLabel: 'kubernetes.io/minikube-addons=metrics-server',
+  deployment: 'deployment.apps/metrics-server',
+} as const;
+
+/** Whether the add-on's Deployment is there, found by the add-on label minikube gives it. */
+function addonDeployed(context: ShimContext, profile: string, addon: { namespace: string; addonLabel: string }, deployment: string): boolean {
   // kubectl takes a name or a selector, not both.
-  const ran = kubectl(context, profile, ['-n', DASHBOARD.namespace, 'get', 'deployments', '-l', DASHBOARD.addonLabel, '-o', 'name']);
-  return ok(ran, 'kubectl get the dashboard deployment').split('\n').includes('deployment.apps/kubernetes-dashboard');
+  const ran = kubectl(context, profile, ['-n', addon.namespace, 'get', 'deployments', '-l', addon.addonLabel, '-o', 'name']);
+  return ok(ran, `kubectl get the deployments labelled ${addon.addonLabel}`).split('\n').includes(deployment);
 }
 
 function defaultStorageClass(context: ShimContext, profile: string): boolean {
@@ -354,6 +366,26 @@ function enableDashboard(context: ShimContext, profile: string): void {
   ok(kubectl(context, profile, ['apply', '-f', '-'], dashboardManifest()), 'kubectl apply (the dashboard stand-in)');
 }
 
+/** The add-ons carried out here: whether each is on, and how it is turned on and off. */
+const ADDONS: Readonly<Record<string, { enabled: (c: ShimContext, p: string) => boolean; enable: (c: ShimContext, p: string) => string; disable: (c: ShimContext, p: string) => void }>> = {
+  dashboard: {
+    enabled: (c, p) => addonDeployed(c, p, DASHBOARD, 'deployment.apps/kubernetes-dashboard'),
+    enable: (c, p) => {
+      enableDashboard(c, p);
+      return `a stand-in: ${DASHBOARD.image}; the dashboard image cannot be fetched or built on the CI machine`;
+    },
+    disable: (c, p) => { ok(kubectl(c, p, ['delete', '--ignore-not-found', '--wait=true', '-f', '-'], dashboardManifest()), 'kubectl delete (the dashboard stand-in)'); },
+  },
+  'metrics-server': {
+    enabled: (c, p) => addonDeployed(c, p, METRICS_SERVER, METRICS_SERVER.deployment),
+    enable: (c, p) => {
+      ok(kubectl(c, p, ['apply', '-f', METRICS_SERVER.manifest]), 'kubectl apply (the metrics-server add-on)');
+      return 'metrics-server built from its Go module, .ci/cluster/metrics-server.yaml';
+    },
+    disable: (c, p) => { ok(kubectl(c, p, ['delete', '--ignore-not-found', '--wait=true', '-f', METRICS_SERVER.manifest]), 'kubectl delete (the metrics-server add-on)'); },
+  },
+};
+
 function addons(context: ShimContext, invocation: Invocation): number {
   const [, verb, ...rest] = invocation.args;
   const { profile } = invocation;
@@ -361,20 +393,23 @@ function addons(context: ShimContext, invocation: Invocation): number {
   if (verb === 'list') {
     const output = flagValue(rest, '-o') ?? flagValue(rest, '--output');
     if (output !== 'json') throw new ShimError('addons list: only -o json is carried out here (setup.sh reads that)');
-    context.out(addonsJson(profile, { dashboard: dashboardEnabled(context, profile), 'default-storageclass': defaultStorageClass(context, profile) }));
+    context.out(addonsJson(profile, {
+      ...Object.fromEntries(Object.entries(ADDONS).map(([name, addon]) => [name, addon.enabled(context, profile)])),
+      'default-storageclass': defaultStorageClass(context, profile),
+    }));
     return 0;
   }
-  if ((verb === 'enable' || verb === 'disable') && rest.length === 1 && rest[0] === 'dashboard') {
+  const addon = rest.length === 1 ? ADDONS[rest[0]] : undefined;
+  if ((verb === 'enable' || verb === 'disable') && addon !== undefined) {
     if (verb === 'enable') {
-      enableDashboard(context, profile);
-      context.out(`* The 'dashboard' addon is enabled (a stand-in: ${DASHBOARD.image}; the dashboard image cannot be fetched or built on the CI machine)\n`);
+      context.out(`* The '${rest[0]}' addon is enabled (${addon.enable(context, profile)})\n`);
     } else {
-      ok(kubectl(context, profile, ['delete', '--ignore-not-found', '--wait=true', '-f', '-'], dashboardManifest()), 'kubectl delete (the dashboard stand-in)');
-      context.out('* "The \'dashboard\' addon is disabled"\n');
+      addon.disable(context, profile);
+      context.out(`* "The '${rest[0]}' addon is disabled"\n`);
     }
     return 0;
   }
-  throw new ShimError(`addons ${[verb, ...rest].join(' ')}: only "addons list -o json" and "addons enable|disable dashboard" are carried out here`);
+  throw new ShimError(`addons ${[verb, ...rest].join(' ')}: only "addons list -o json" and "addons enable|disable ${Object.keys(ADDONS).join('|')}" are carried out here`);
 }
 
 function nodeImages(context: ShimContext): string[] {
