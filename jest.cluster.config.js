@@ -12,6 +12,8 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/slowest-files.cjs'],
   roots: ['<rootDir>/test/cluster'],
   testMatch: ['**/*.test.ts'],
+  // Each file ends with ./setup.sh delete on the one cluster; the order is stated there.
+  testSequencer: '<rootDir>/test/cluster/support/sequencer.cjs',
   // The first ./setup.sh waits for every rollout (FT_TIMEOUT 900s) and check restarts every pod.
   testTimeout: 1_200_000,
   // A failed step leaves the rest of the session meaningless: stop at the first failing test file.

@@ -90,6 +90,9 @@ export class Setup {
   private readonly bin = shimBin();
   private runs = 0;
 
+  /** @param logPrefix names this proof's logs apart from another file's of the same run. */
+  constructor(private readonly logPrefix = 'setup') {}
+
   get env(): NodeJS.ProcessEnv {
     return {
       ...process.env,
@@ -106,7 +109,7 @@ export class Setup {
   /** Runs `./setup.sh ARGS…`; its whole output also goes to test-output/cluster/setup-N-COMMAND.log. */
   async run(...args: string[]): Promise<SetupRun> {
     fs.mkdirSync(OUTPUT, { recursive: true });
-    const log = path.join(OUTPUT, `setup-${++this.runs}-${args[0] ?? 'up'}.log`);
+    const log = path.join(OUTPUT, `${this.logPrefix}-${++this.runs}-${args[0] ?? 'up'}.log`);
     const startedAt = Date.now();
     const ran = await run(path.join(ROOT, 'setup.sh'), args, { env: this.env, log });
     return { ...ran, startedAt, seconds: (Date.now() - startedAt) / 1000, output: fs.readFileSync(log, 'utf8') };
@@ -148,6 +151,14 @@ export class Figures {
     const text = `## Figures of the real-cluster run (${new Date().toISOString().slice(0, 16)}Z)\n\n${this.sections.join('\n')}`;
     fs.mkdirSync(OUTPUT, { recursive: true });
     fs.writeFileSync(path.join(OUTPUT, 'figures.md'), text);
+    return text;
+  }
+
+  /** Adds these sections under `heading` to the figures an earlier file of the run wrote. */
+  append(heading: string): string {
+    const text = `\n## ${heading}\n\n${this.sections.join('\n')}`;
+    fs.mkdirSync(OUTPUT, { recursive: true });
+    fs.appendFileSync(path.join(OUTPUT, 'figures.md'), text);
     return text;
   }
 }
