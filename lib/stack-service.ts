@@ -28,7 +28,7 @@ import { Construct } from 'constructs';
 import { AutoscalingSpec, DaemonSetService, dataClaimName, ResourceSpec, SERVICE_NAMES, ServiceName, StackConfig, StatefulService } from './config';
 import { Exposure, serviceExposure, ServiceType } from './endpoints';
 import { PanelSpec, PodMetrics } from './monitoring/dashboards';
-import { METRICS_PORT, PodMetric, scrapeAnnotations } from './monitoring/pod-metrics';
+import { METRICS_PORT, METRICS_REUSE_SECONDS, PodMetric, scrapeAnnotations } from './monitoring/pod-metrics';
 import type { ConnectCommand, DatabaseMarker } from './probes/cluster';
 import { SecretSpec, secretMountPath, StackSecrets } from './secrets';
 
@@ -368,8 +368,8 @@ export class StackService extends Construct {
         ...props.env,
         // Where the image listens: what the ports say.
         ...Object.fromEntries(props.ports.filter((port) => port.listenVariable !== undefined).map((port) => [port.listenVariable, port.containerPort])),
-        // serve-metrics listens there (srcs/common/serve-metrics).
-        ...(props.podMetrics === undefined ? {} : { METRICS_LISTEN: METRICS_PORT }),
+        // serve-metrics listens there, and reuses an answer that long (srcs/common/serve-metrics).
+        ...(props.podMetrics === undefined ? {} : { METRICS_LISTEN: METRICS_PORT, METRICS_CACHE_SECONDS: METRICS_REUSE_SECONDS }),
         // How long run-together waits for its servers after passing on the stop signal.
         ...(props.runTogether ?? true ? { RUN_TOGETHER_GRACE: stopSeconds } : {}),
       }).map(([key, value]) => [key, value instanceof kplus.EnvValue ? value : kplus.EnvValue.fromValue(String(value))])),

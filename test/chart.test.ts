@@ -96,7 +96,7 @@ describe('S5–S9 services and ports', () => {
 
   test('S6 phpMyAdmin listens on 5000 and points at the mysql Service', () => {
     expect(servicePorts('phpmyadmin')).toEqual([5000]);
-    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', PMA_LISTEN: '5000', METRICS_LISTEN: '9117', RUN_TOGETHER_GRACE: '10' });
+    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', PMA_LISTEN: '5000', METRICS_LISTEN: '9117', METRICS_CACHE_SECONDS: '5', RUN_TOGETHER_GRACE: '10' });
   });
 
   test('S7 nginx listens on 80, 443 and 22 (SSH) on the shared address', () => {
@@ -107,7 +107,7 @@ describe('S5–S9 services and ports', () => {
   test('S7 nginx redirects /wordpress to WordPress\'s public port and proxies /phpmyadmin/ to the phpmyadmin Service', () => {
     expect(env('nginx')).toEqual({
       SSH_USER: 'ftadmin', HTTPS_PORT_SUFFIX: '', WORDPRESS_PORT_SUFFIX: ':5050', PHPMYADMIN_URL: 'https://phpmyadmin:5000',
-      NGINX_HTTP_LISTEN: '80', NGINX_HTTPS_LISTEN: '443', SSH_LISTEN_PORT: '22', METRICS_LISTEN: '9117', RUN_TOGETHER_GRACE: '10',
+      NGINX_HTTP_LISTEN: '80', NGINX_HTTPS_LISTEN: '443', SSH_LISTEN_PORT: '22', METRICS_LISTEN: '9117', METRICS_CACHE_SECONDS: '5', RUN_TOGETHER_GRACE: '10',
     });
   });
 
@@ -118,7 +118,7 @@ describe('S5–S9 services and ports', () => {
   });
 
   test('S8 FTPS advertises the load-balancer address for passive data connections', () => {
-    expect(env('ftps')).toEqual({ FTPS_USER: 'ftpuser', FTPS_LISTEN_PORT: '21', FTPS_PASV_ADDRESS: '192.168.49.240', FTPS_PASV_MIN_PORT: '21100', FTPS_PASV_MAX_PORT: '21104', METRICS_LISTEN: '9117', RUN_TOGETHER_GRACE: '10' });
+    expect(env('ftps')).toEqual({ FTPS_USER: 'ftpuser', FTPS_LISTEN_PORT: '21', FTPS_PASV_ADDRESS: '192.168.49.240', FTPS_PASV_MIN_PORT: '21100', FTPS_PASV_MAX_PORT: '21104', METRICS_LISTEN: '9117', METRICS_CACHE_SECONDS: '5', RUN_TOGETHER_GRACE: '10' });
   });
 
   test('S9 Grafana listens on 3000', () => {
@@ -397,7 +397,7 @@ describe('K3 tunable settings come from the typed configuration', () => {
     expect(envOf('mysql')).toMatchObject({ MYSQL_DATABASE: 'blog', MYSQL_USER: 'blogger', MYSQL_METRICS_USER: 'metrics' });
     expect(envOf('ftps')).toMatchObject({ FTPS_USER: 'files' });
     expect(envOf('nginx')).toMatchObject({ SSH_USER: 'operator' });
-    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30', INFLUXDB_LISTEN_PORT: '8086', METRICS_LISTEN: '9117', RUN_TOGETHER_GRACE: '25' });
+    expect(envOf('influxdb')).toEqual({ INFLUXDB_DB: 'metrics', INFLUXDB_ADMIN_USER: 'root_', INFLUXDB_WRITE_USER: 'writer', INFLUXDB_READ_USER: 'reader', INFLUXDB_RETENTION_DAYS: '30', INFLUXDB_LISTEN_PORT: '8086', METRICS_LISTEN: '9117', METRICS_CACHE_SECONDS: '5', RUN_TOGETHER_GRACE: '25' });
     expect(envOf('telegraf')).toMatchObject({ INFLUXDB_DB: 'metrics', INFLUXDB_WRITE_USER: 'writer' });
     expect(envOf('grafana')).toMatchObject({ GRAFANA_ADMIN_USER: 'grafadmin' });
     const datasource = named(tuned, 'ConfigMap', 'grafana-datasources').data['influxdb.yaml'];
@@ -462,9 +462,10 @@ describe('B10 pods that serve their own metrics', () => {
   /** Services whose own ports already admit only their declared clients (B8). */
   const clientFenced = (name: string) => objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `${name}-allow-clients`);
 
-  test.each(fenced)('B10 %s pods are annotated for the telegraf of their node (inputs.prometheus, pod_scrape_scope node) and serve-metrics listens on 9117', (name) => {
+  test.each(fenced)('B10 B15 %s pods are annotated for the telegraf of their node (inputs.prometheus, pod_scrape_scope node), serve-metrics listens on 9117 and reuses an answer 5 s', (name) => {
     expect(workload(name).spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9117', 'prometheus.io/path': '/cgi-bin/metrics' });
     expect(env(name).METRICS_LISTEN).toBe('9117');
+    expect(env(name).METRICS_CACHE_SECONDS).toBe('5');
   });
 
   test.each(fenced)('S4 B10 no Service carries %s\'s metrics port, and only telegraf may open it', (name) => {

@@ -4,14 +4,14 @@
  * dashboard of each service that runs them.
  */
 import { metricSelect, PanelSpec, podMetricsQuery, PodMetrics } from './dashboards';
-import { counter, gauge, MetricFamily } from './pod-metrics';
+import { collectorReadNote, counter, gauge, MetricFamily } from './pod-metrics';
 
 /**
  * nginx's own metrics, in every pod that runs nginx (nginx, wordpress, phpmyadmin): its stub_status
  * page (srcs/common/nginx.conf.template, on 127.0.0.1 only; nginx
  * src/http/modules/ngx_http_stub_status_module.c) printed by srcs/common/collect-nginx-metrics.
- * The counters count since nginx started; each scrape is one of the requests and, while it runs,
- * one of the active, writing connections.
+ * The counters count since nginx started; each reading of the collector is one of the requests and,
+ * while it runs, one of the active, writing connections.
  */
 export const NGINX_METRICS = {
   active: gauge('nginx_connections_active'),
@@ -30,7 +30,7 @@ function nginxPanels(service: string, namespace: string): PanelSpec[] {
   return [
     {
       title: 'nginx requests',
-      description: `HTTP requests per second nginx received in the ${service} pod, on every port (nginx stub_status; each of telegraf's scrapes adds one: the collector's read of that page).`,
+      description: `HTTP requests per second nginx received in the ${service} pod, on every port (nginx stub_status). ${collectorReadNote('one request, two where php-fpm runs too (its status page is read through nginx)')}.`,
       kind: 'timeseries',
       unit: 'reqps',
       queries: [{ ...perPod, select: metricSelect(m.requests), alias: 'requests $tag_pod_name' }],
@@ -90,7 +90,7 @@ function phpFpmPanels(service: string, namespace: string): PanelSpec[] {
     },
     {
       title: 'php-fpm requests',
-      description: 'Requests per second php-fpm accepted, and how often per second every worker was busy (pm.max_children reached).',
+      description: `Requests per second php-fpm accepted, and how often per second every worker was busy (pm.max_children reached). ${collectorReadNote('one request')}.`,
       kind: 'timeseries',
       unit: 'reqps',
       queries: [

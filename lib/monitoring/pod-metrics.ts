@@ -16,12 +16,27 @@
  */
 
 /**
- * Where every pod serves its own metrics: srcs/common/serve-metrics (busybox httpd running the
- * image's collector) on one port, the same in every pod (each pod has its own address), which no
- * Service carries.
+ * Where every pod serves its own metrics: srcs/common/serve-metrics (socat and busybox httpd
+ * running the image's collector) on one port, the same in every pod (each pod has its own
+ * address), which no Service carries.
  */
 export const METRICS_PORT = 9117;
 export const METRICS_PATH = '/cgi-bin/metrics';
+
+/**
+ * How long serve-metrics reuses an answer (B15; the pods' METRICS_CACHE_SECONDS): however many
+ * scrapes come, a pod's collector runs at most once in this many seconds, one at a time. Well
+ * under telegraf's interval, so that telegraf's own scrapes always get a fresh reading.
+ */
+export const METRICS_REUSE_SECONDS = 5;
+
+/**
+ * What a panel says when the collector's own reads move the counters it draws: `what` (e.g. "one
+ * request") per reading, which comes at most once per METRICS_REUSE_SECONDS (B15).
+ */
+export function collectorReadNote(what: string): string {
+  return `The collector's own reading adds ${what}: once per telegraf scrape, and never more than once in ${METRICS_REUSE_SECONDS} s however many scrapes come`;
+}
 
 /** One metric a collector prints: a sample without labels, of Prometheus type `type`. */
 export interface PodMetric {

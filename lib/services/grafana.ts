@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { publicEndpoints } from '../endpoints';
 import { dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning, metricSelect, PanelSpec, podMetricsQuery, PodMetrics } from '../monitoring/dashboards';
-import { counter, gauge, MetricFamily } from '../monitoring/pod-metrics';
+import { collectorReadNote, counter, gauge, MetricFamily } from '../monitoring/pod-metrics';
 import { wgetPing } from '../probes/connect';
 import { GRAFANA_METRICS_USER, secretMountPath } from '../secrets';
 import { configuredService, dataVolume, familyPanels, StackService, StackServiceContext } from '../stack-service';
@@ -34,7 +34,7 @@ function grafanaPanels(service: string, namespace: string): PanelSpec[] {
   return [
     {
       title: 'Grafana requests',
-      description: 'Requests per second Grafana answered (pages, API calls, its probes and the scrapes of its figures), and those answered with a 5xx status.',
+      description: `Requests per second Grafana answered (pages, API calls, its probes), and those answered with a 5xx status. ${collectorReadNote('one request to /metrics')}.`,
       kind: 'timeseries',
       unit: 'reqps',
       queries: [

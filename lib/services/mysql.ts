@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { MYSQL_METRICS_USER } from '../config';
 import { metricSelect, PanelSpec, podMetricsQuery } from '../monitoring/dashboards';
-import { counter, gauge, MetricFamily } from '../monitoring/pod-metrics';
+import { collectorReadNote, counter, gauge, MetricFamily } from '../monitoring/pod-metrics';
 import { configuredService, dataVolume, StackService, StackServiceContext } from '../stack-service';
 
 export type MySqlProps = StackServiceContext;
@@ -29,7 +29,7 @@ function mysqlPanels(service: string, namespace: string): PanelSpec[] {
   return [
     {
       title: 'MySQL queries',
-      description: 'Statements per second the clients sent (Questions): WordPress\'s and phpMyAdmin\'s, the health check\'s SELECT 1 and the SHOW GLOBAL STATUS of each scrape included.',
+      description: `Statements per second the clients sent (Questions): WordPress's and phpMyAdmin's and the health check's SELECT 1 included. ${collectorReadNote('one statement, its SHOW GLOBAL STATUS')}.`,
       kind: 'timeseries',
       unit: 'ops',
       queries: [{ ...perPod, select: metricSelect(m.queries), alias: 'queries $tag_pod_name' }],
@@ -43,7 +43,7 @@ function mysqlPanels(service: string, namespace: string): PanelSpec[] {
     },
     {
       title: 'MySQL connection attempts and aborts',
-      description: 'Per second: connection attempts (Connections), attempts that failed, such as a wrong password or a client that gave up during the handshake (Aborted_connects), and connections that ended without the client closing them (Aborted_clients).',
+      description: `Per second: connection attempts (Connections), attempts that failed, such as a wrong password or a client that gave up during the handshake (Aborted_connects), and connections that ended without the client closing them (Aborted_clients). ${collectorReadNote('one attempt, which never fails (one reading at a time, within the monitoring account\'s two connections)')}.`,
       kind: 'timeseries',
       unit: 'cps',
       queries: [

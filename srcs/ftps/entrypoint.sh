@@ -66,7 +66,7 @@ chown -R "$FTPS_USER" "$FTPS_HOME"
 
 printf '%s\n' "$FTPS_USER" > "$FTPS_CONF_DIR/user_list"
 # A new FIFO every start, root's alone: vsftpd (root when it opens it) writes, count-vsftpd-log
-# reads. Its counts there are no secret; collect-metrics reads them as nobody.
+# reads. Its counts there are no secret; collect-metrics reads them as the metrics user (METRICS_USER).
 FTPS_LOG_FIFO="$FTPS_RUN_DIR/vsftpd-log"
 mkdir -p "$FTPS_RUN_DIR"
 chmod 0755 "$FTPS_RUN_DIR"

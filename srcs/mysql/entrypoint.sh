@@ -19,11 +19,10 @@ MYSQL_BIND_ADDRESS="${MYSQL_BIND_ADDRESS:-0.0.0.0}"
 MYSQL_LISTEN_PORT="${MYSQL_LISTEN_PORT:-3306}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 # The pod's metrics for telegraf (the chart's metrics port), and the monitoring account's client
-# options for collect-metrics, which serve-metrics runs as $METRICS_USER (the same default
-# as serve-metrics').
+# options for collect-metrics, which serve-metrics runs as $METRICS_USER (the image's own user).
 export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 export MYSQL_METRICS_CLIENT_CONFIG="${MYSQL_METRICS_CLIENT_CONFIG:-/run/mysql-metrics.cnf}"
-metrics_reader="${METRICS_USER:-nobody}"
+metrics_reader="${METRICS_USER:?METRICS_USER (the user of the metrics server, set by the image) is required}"
 # On a stop, mariadbd gets the time it had as PID 1 to flush InnoDB and shut down cleanly, short of
 # the 30 s Kubernetes waits by default before it kills the container (terminationGracePeriodSeconds).
 export RUN_TOGETHER_GRACE="${RUN_TOGETHER_GRACE:-25}"
@@ -70,8 +69,10 @@ SQL
 # whose one access check is SELECT on INFORMATION_SCHEMA's status table (MariaDB
 # sql/sql_parse.cc, execute_show_status), which information_schema grants every account
 # (check_access, internal schemas), so it gets no privilege: USAGE only, no database, no table. It
-# logs in from the pod's own loopback only, and holds at most two connections at once (telegraf
-# scrapes a pod every 30 s; the second is for a scrape that overlaps one that hangs).
+# logs in from the pod's own loopback only. serve-metrics runs one collector at a time and kills
+# one that hangs, so a scrape needs one connection; the second is for the moment between a killed
+# collector's connection and the server seeing it closed, so that a scrape is never refused (a
+# refusal would count in Aborted_connects, the dashboard's failed connections).
 create_metrics_account() {
   account="$(sql_string "$MYSQL_METRICS_USER")@'127.0.0.1'"
   metrics_password="$(sql_string "$(read-secret mysql-metrics/password)")"

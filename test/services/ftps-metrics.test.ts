@@ -11,12 +11,12 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'basic-ftp';
-import { METRICS_PATH } from '../../lib/monitoring/pod-metrics';
+import { METRICS_PATH, METRICS_REUSE_SECONDS } from '../../lib/monitoring/pod-metrics';
 import { FTPS_METRICS } from '../../lib/services/ftps';
 import { connectFtps } from '../../lib/probes/ftps';
 import { haveCommand, SRCS, startServer, stopAll, waitFor } from './support/harness';
 import { Ftps, FtpsSetup, FTPS_USER as USER, prepareFtps, startFtps } from './support/ftps';
-import { busyboxPath, parseExposition, scrape } from './support/metrics';
+import { busyboxPath, expectBoundedFlood, parseExposition, scrape, underFlood } from './support/metrics';
 
 const COLLECTOR = path.join(SRCS, 'ftps', 'collect-metrics');
 const COUNTER = path.join(SRCS, 'ftps', 'count-vsftpd-log');
@@ -165,3 +165,15 @@ test.each([['dash', 'sh'], ['busybox ash', 'busybox']])('B10 count-vsftpd-log un
   expect(counter.log()).toBe(`count-vsftpd-log: not counted, not vsftpd's end of a transfer line: ${LINES[LINES.length - 1]}\n`);
   await counter.stop();
 });
+
+test('B15 a flood of the metrics port (100 at once for 20 s) leaves FTPS logins answering, the container running', async () => {
+  const flooded = await startFtps(setup, 'vsftpd-flood', undefined,
+    { PATH: `${path.join(SRCS, 'ftps')}:${appletPath}`, METRICS_CACHE_SECONDS: String(METRICS_REUSE_SECONDS) });
+  const figures = await underFlood(`http://${flooded.env.METRICS_LISTEN}${METRICS_PATH}`, flooded.server.pid, async () => {
+    const result = spawnSync('curl', ['--silent', '--show-error', '--ssl-reqd', '--tls-max', '1.2', '--insecure', '--max-time', '10', '--list-only',
+      '--user', `${USER}:${setup.password}`, `ftp://127.0.0.1:${flooded.port}/`], { encoding: 'utf8', timeout: 15000 });
+    if (result.status !== 0) throw new Error(`FTPS login: ${result.stderr}`);
+  });
+  expect(flooded.server.running).toBe(true);
+  expectBoundedFlood(figures, 2000);
+}, 90000);

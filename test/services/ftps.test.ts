@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { connectFtps, downloadText, passiveReply, probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer, uploadText } from '../../lib/probes/ftps';
-import { crashChild, randomSecret, startServer, stopAll } from './support/harness';
+import { childPids, crashChild, randomSecret, startServer, stopAll } from './support/harness';
 import { Ftps, FTPS_ENTRYPOINT, ftpsEnv, ftpsHealthcheck, FtpsSetup, FTPS_USER as USER, prepareFtps, startFtps as start } from './support/ftps';
 
 let setup: FtpsSetup;
@@ -64,16 +64,27 @@ test('S8 the passive reply advertises FTPS_PASV_ADDRESS and a port of the config
   await advertised.server.stop();
 });
 
-// By the names the kernel keeps (15 characters); serve-metrics runs as busybox httpd.
+// By the names the kernel keeps (15 characters); serve-metrics runs as socat (exec).
 test.each([
   ['vsftpd', 'vsftpd', 'count-vsftpd-lo'],
   ['count-vsftpd-log', 'count-vsftpd-lo', 'vsftpd'],
-  ['serve-metrics', 'busybox', 'vsftpd'],
+  ['serve-metrics', 'socat', 'vsftpd'],
 ])('S11 when %s dies, the others are stopped and the container exits non-zero', async (_name, victim, other) => {
   const container = await startFtps(`vsftpd-crash-${victim}`);
   const { status, alsoStopped } = await crashChild(container.server, victim);
   expect(status).not.toBe(0);
   expect(alsoStopped).toContain(other);
+});
+
+// A stopped (SIGSTOP) metrics server would hold the port and answer nothing; a stopped log reader
+// would lose lines once the FIFO is full: run-together notices either (B15).
+test.each([['serve-metrics', 'socat'], ['count-vsftpd-log', 'count-vsftpd-lo']])('S11 B15 when %s is stopped (SIGSTOP), the container exits non-zero', async (_name, victim) => {
+  const container = await startFtps(`vsftpd-stop-${victim}`);
+  const pid = childPids(container.server.pid).get(victim);
+  expect(pid).toBeDefined();
+  process.kill(pid!, 'SIGSTOP');
+  expect(await container.server.waitForExit(10000)).not.toBe(0);
+  expect(container.server.log()).toContain(`pid ${pid} is stopped (SIGSTOP)`);
 });
 
 test('S8 files survive a restart of vsftpd; the healthcheck fails while it is down (K1)', async () => {

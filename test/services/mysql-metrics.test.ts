@@ -8,14 +8,17 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { MYSQL_METRICS_USER } from '../../lib/config';
+import { METRICS_REUSE_SECONDS } from '../../lib/monitoring/pod-metrics';
 import { MYSQL_METRICS } from '../../lib/services/mysql';
-import { scratchDir, SRCS, stopAll, waitFor, writeSecrets } from './support/harness';
-import { parseExposition, Sample, scrape, startMetricsServer } from './support/metrics';
+import { HOST_METRICS_ENV, run, scratchDir, SRCS, stopAll, waitFor, writeSecrets } from './support/harness';
+import { expectBoundedFlood, parseExposition, Sample, scrape, startMetricsServer, underFlood } from './support/metrics';
 import { MysqlDatabase, mysqlQuery, prepareMysql, startMysql, startScratchMysql } from './support/mysql';
 
 const COLLECTOR = path.join(SRCS, 'mysql', 'collect-metrics');
 /** innodb_buffer_pool_size in srcs/mysql/zz-ft-services.cnf. */
 const BUFFER_POOL_SIZE = 64 * 1024 * 1024;
+/** The uid of the user serve-metrics runs the collector as here. */
+const METRICS_UID = Number(run('id', ['-u', HOST_METRICS_ENV.METRICS_USER]));
 
 afterAll(stopAll);
 
@@ -69,9 +72,9 @@ describe('the monitoring account and the metrics the entrypoint serves, on a fir
     expect(mysqlQuery(db, MYSQL_METRICS_USER, db.metricsPassword, 'SHOW DATABASES')).toBe('information_schema\n');
   });
 
-  test('B10 its client options file is for the collector\'s user alone (nobody, 0400)', () => {
+  test('B10 B15 its client options file is for the collector\'s user alone (METRICS_USER, 0400)', () => {
     const file = fs.statSync(db.metricsClientConfig);
-    expect({ mode: (file.mode & 0o777).toString(8), uid: file.uid }).toEqual({ mode: '400', uid: 65534 });
+    expect({ mode: (file.mode & 0o777).toString(8), uid: file.uid }).toEqual({ mode: '400', uid: METRICS_UID });
     expect(fs.readFileSync(db.metricsClientConfig, 'utf8')).toContain(`user=${MYSQL_METRICS_USER}\npassword="${db.metricsPassword}"\n`);
   });
 
@@ -134,7 +137,7 @@ describe('the monitoring account and the metrics the entrypoint serves, on a fir
   test('B10 a wrong monitoring password gives 503 (a gather error, never zeros), MariaDB\'s refusal in the log', async () => {
     const wrong = path.join(db.dir, 'wrong-metrics.cnf');
     fs.writeFileSync(wrong, fs.readFileSync(db.metricsClientConfig, 'utf8').replace(/^password=.*$/m, 'password="not-the-password"'), { mode: 0o400 });
-    fs.chownSync(wrong, 65534, 65534);
+    fs.chownSync(wrong, METRICS_UID, 0);
     const failing = await startMetricsServer('mysql-wrong', [COLLECTOR], { MYSQL_METRICS_CLIENT_CONFIG: wrong });
     const answer = await scrape(failing.url);
     expect(answer.status).toBe(503);
@@ -178,3 +181,16 @@ test('B10 a datadir initialised before the monitoring account existed gets it at
   expect(mysqlQuery(second, second.user, second.password, 'SELECT v FROM kept', second.database)).toBe('from before\n');
   expect(mysqlQuery(second, MYSQL_METRICS_USER, setup.metricsPassword, 'SELECT CURRENT_USER()')).toBe(`${MYSQL_METRICS_USER}@127.0.0.1\n`);
 });
+
+test('B15 a flood of the metrics port (100 at once for 20 s) leaves MySQL\'s users alone and counts no failed connection', async () => {
+  const setup = await prepareMysql('mysql-metrics-flood');
+  // The chart's reuse time, not the collectors' tests' 0.
+  const db = await startMysql({ ...setup, env: { ...setup.env, METRICS_CACHE_SECONDS: String(METRICS_REUSE_SECONDS) } });
+  const failures = () => asRoot(db, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Aborted_connects', 'Connection_errors_max_connections')");
+  const before = failures();
+  const figures = await underFlood(db.metricsUrl, db.server.pid,
+    async () => mysqlQuery(db, db.user, db.password, 'SELECT COUNT(*) FROM information_schema.TABLES', db.database));
+  expect(failures()).toBe(before);
+  expect(db.server.running).toBe(true);
+  expectBoundedFlood(figures, 1000);
+}, 90000);

@@ -198,8 +198,8 @@ describe('with a host key from the ssh-host-keys Secret', () => {
   test('S11 killing nginx stops sshd and the container exits non-zero', async () => {
     const { status, alsoStopped } = await crashChild(keyed.server, 'nginx');
     expect(status).not.toBe(0);
-    // busybox: serve-metrics' httpd.
-    expect(alsoStopped).toEqual(expect.arrayContaining(['sshd', 'busybox']));
+    // socat: serve-metrics (exec).
+    expect(alsoStopped).toEqual(expect.arrayContaining(['sshd', 'socat']));
   });
 });
 
@@ -223,7 +223,7 @@ describe('without an ssh-host-keys Secret', () => {
 
     const stopped = await startNginxContainer({ phpMyAdminUrl: `https://127.0.0.1:${backendPort}`, reuse: victim }, victim.sshUser);
     const running = childPids(stopped.server.pid);
-    expect(running.has('nginx') && running.has('sshd') && running.has('busybox')).toBe(true);
+    expect(running.has('nginx') && running.has('sshd') && running.has('socat')).toBe(true);
     process.kill(stopped.server.pid, 'SIGTERM');
     expect(await stopped.server.waitForExit(15000)).toBe(0);
     for (const pid of running.values()) expect(fs.existsSync(`/proc/${pid}`)).toBe(false);

@@ -9,7 +9,7 @@ import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/nginx-php-f
 import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
 import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
-import { servedMetricsAt } from './support/metrics';
+import { expectBoundedFlood, servedMetricsAt, underFlood } from './support/metrics';
 import { mysqlQuery } from './support/mysql';
 import { ENTRYPOINT, fetchInsecure, startEntrypoint, startWordpress, WordpressSite } from './support/wordpress';
 
@@ -200,3 +200,15 @@ function unserializeRoles(serialized: string): Record<string, boolean> {
   for (const match of serialized.matchAll(/s:\d+:"([^"]+)";b:1;/g)) roles[match[1]] = true;
   return roles;
 }
+
+test('B15 a flood of the metrics port (100 at once for 20 s) leaves WordPress\'s pages answering, the container running', async () => {
+  // A site of its own (the tests above crash this file's), with the collectors' tests' reuse time 0:
+  // the collector runs back to back, one at a time, the most a flood can make of it.
+  const flooded = await startWordpress('wordpress-flood');
+  const figures = await underFlood(`http://${flooded.env.METRICS_LISTEN}/cgi-bin/metrics`, flooded.server.pid, async () => {
+    const reply = await fetchInsecure(`${flooded.baseUrl}/`);
+    if (reply.status !== 200) throw new Error(`home page: ${reply.status}`);
+  });
+  expect(flooded.server.running).toBe(true);
+  expectBoundedFlood(figures, 1500);
+}, 150000);

@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { chartEnvironment, IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 
 export const FTPS_USER = 'ftpstest';
 export const FTPS_ENTRYPOINT = path.join(SRCS, 'ftps', 'entrypoint.sh');
@@ -61,6 +61,7 @@ export async function ftpsEnv(setup: FtpsSetup, name: string, pasvAddress = '127
       FTPS_PASV_MIN_PORT: String(pasvMin),
       FTPS_PASV_MAX_PORT: String(pasvMin + 3),
       METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
+      ...FRESH_METRICS,
     },
     hostOnly: {
       FTPS_LISTEN_ADDRESS: '127.0.0.1',
@@ -69,6 +70,7 @@ export async function ftpsEnv(setup: FtpsSetup, name: string, pasvAddress = '127
       FTPS_EMPTY_DIR: path.join(setup.dir, 'empty'),
       FTPS_RUN_DIR: path.join(setup.dir, name, 'run'),
       METRICS_ROOT: path.join(setup.dir, name, 'metrics'),
+      ...HOST_METRICS_USER,
       FT_SHARE: SRCS,
       SECRETS_DIR: setup.secrets,
       // The image has srcs/ftps/'s commands in /usr/local/bin too.

@@ -28,6 +28,22 @@ export const SRCS = path.resolve(__dirname, '..', '..', '..', 'srcs');
 /** PATH for an entrypoint under test: the images install srcs/common's scripts on their PATH. */
 export const IMAGE_PATH = `${path.join(SRCS, 'common')}:${process.env.PATH}`;
 
+/**
+ * The metrics server's user on this machine (METRICS_USER): the images make `ft-metrics`, which the
+ * host has not; Debian's `daemon` account stands in, one no other server of the host tests runs
+ * as, so the metrics run apart from php-fpm's and vsftpd's users as in the images (B15).
+ */
+export const HOST_METRICS_USER = { METRICS_USER: 'daemon' } as const;
+
+/**
+ * A stand-in for the chart's METRICS_CACHE_SECONDS: 0, so that the collectors' tests read each
+ * change at once; the tests of the bounds (serve-metrics.test.ts, the floods) keep the chart's.
+ */
+export const FRESH_METRICS = { METRICS_CACHE_SECONDS: '0' } as const;
+
+/** Both, for the host tests that start serve-metrics with an environment of their own. */
+export const HOST_METRICS_ENV: Readonly<Record<string, string>> = { ...HOST_METRICS_USER, ...FRESH_METRICS };
+
 /** How a host test adapts a pod's environment to this machine (`chartEnvironment`). */
 export interface HostAdaptation {
   /** The stack configuration the chart is synthesized with. @default the default configuration */

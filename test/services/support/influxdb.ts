@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CONFIG } from '../../../lib/config';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
-import { IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { HOST_METRICS_ENV, IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 
 export const INFLUXDB_ENTRYPOINT = path.join(SRCS, 'influxdb', 'entrypoint.sh');
 export const INFLUXDB_CONFIG = path.join(SRCS, 'influxdb', 'influxdb.conf');
@@ -81,6 +81,7 @@ export async function prepareInflux(name = 'influxdb'): Promise<InfluxSetup> {
       SECRETS_DIR: secrets,
       METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
       METRICS_ROOT: path.join(dir, 'metrics-root'),
+      ...HOST_METRICS_ENV,
       // InfluxDB's own overrides of the config's Alpine paths and ports.
       INFLUXDB_META_DIR: path.join(storage, 'meta'),
       INFLUXDB_DATA_DIR: path.join(storage, 'data'),

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
-import { chartEnvironment, IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
+import { FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
 
 /** Everything needed to connect to, restart or inspect one scratch MySQL. */
 export interface MysqlSetup {
@@ -80,10 +80,11 @@ export async function prepareMysql(name = 'mysql'): Promise<MysqlSetup> {
   fs.chmodSync(tmp, 0o1777);
   // What the mysql pod gets from the chart, its ports moved to free loopback ones and its paths here.
   const env = chartEnvironment('mysql', {
-    standIns: { MYSQL_LISTEN_PORT: String(port), METRICS_LISTEN: metricsListen },
+    standIns: { MYSQL_LISTEN_PORT: String(port), METRICS_LISTEN: metricsListen, ...FRESH_METRICS },
     hostOnly: {
       MYSQL_METRICS_CLIENT_CONFIG: metricsClientConfig,
       METRICS_ROOT: path.join(dir, 'metrics'),
+      ...HOST_METRICS_USER,
       MYSQL_CONFIG: path.join(etc, 'my.cnf'),
       MYSQL_DATADIR: datadir,
       MYSQL_RUN_DIR: runDir,

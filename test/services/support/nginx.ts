@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { HOST_METRICS_ENV, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 
 export const NGINX_ENTRYPOINT = path.join(SRCS, 'nginx', 'entrypoint.sh');
@@ -99,6 +99,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
     NGINX_STATUS_PORT: statusPort,
     METRICS_LISTEN: metricsListen,
     METRICS_ROOT: path.join(dir, 'metrics'),
+    ...HOST_METRICS_ENV,
     SSH_LISTEN: `127.0.0.1:${sshPort}`,
     SSHD_DIR: path.join(dir, 'ssh'),
     WWW_ROOT: path.join(SRCS, 'nginx', 'www'),

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
+import { HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './nginx';
@@ -72,6 +72,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
     PHP_FPM_USER: 'nobody',
     METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
     METRICS_ROOT: path.join(dir, 'metrics'),
+    ...HOST_METRICS_ENV,
     PHP_FPM_STATUS_PORT: String(await freePort()),
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
     FT_SHARE: SRCS,

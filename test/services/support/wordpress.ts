@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
-import { debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 
@@ -125,6 +125,7 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
     METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
     METRICS_ROOT: path.join(dir, 'metrics'),
+    ...HOST_METRICS_ENV,
     PHP_FPM_STATUS_PORT: String(await freePort()),
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
   };
