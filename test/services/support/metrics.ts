@@ -159,6 +159,14 @@ export async function floodMetrics(url: string, concurrency = 100, seconds = 20)
   return { requests, byStatus, slowestMs };
 }
 
+/** The command lines of `pid`'s children now (none is no error, unlike `ps --ppid`). */
+export function childCommands(pid: number): string[] {
+  return run('ps', ['-e', '-o', 'ppid=,args=']).split('\n')
+    .map((line) => line.trim().match(/^(\d+)\s+(.*)$/))
+    .filter((match): match is RegExpMatchArray => match !== null && Number(match[1]) === pid)
+    .map((match) => match[2]);
+}
+
 /** How many processes descend from `pid` now: a container's processes, its init's excluded. */
 export function descendantCount(pid: number): number {
   const children = new Map<number, number[]>();
@@ -184,7 +192,8 @@ export interface UnderFlood {
   readonly userFailures: number;
   readonly userP95Ms: number;
   readonly userMaxMs: number;
-  /** The most processes the container (`containerPid`'s descendants) had at once. */
+  /** The container's processes (`containerPid`'s descendants) before the flood, and the most at once during it. */
+  readonly processesBefore: number;
   readonly maxProcesses: number;
 }
 
@@ -197,6 +206,7 @@ export async function underFlood(url: string, containerPid: number, action: () =
   let userFailures = 0;
   let maxProcesses = 0;
   let done = false;
+  const processesBefore = descendantCount(containerPid);
   const flooding = floodMetrics(url).finally(() => { done = true; });
   while (!done) {
     const started = Date.now();
@@ -208,22 +218,24 @@ export async function underFlood(url: string, containerPid: number, action: () =
   times.sort((a, b) => a - b);
   const figures = {
     flood: await flooding, userActions: times.length, userFailures,
-    userP95Ms: times[Math.floor(times.length * 0.95)], userMaxMs: times[times.length - 1], maxProcesses,
+    userP95Ms: times[Math.floor(times.length * 0.95)], userMaxMs: times[times.length - 1], processesBefore, maxProcesses,
   };
   console.log(`flood of ${url}: ${JSON.stringify(figures)}`);
   return figures;
 }
 
 /**
- * The bound every flood test holds (B15): the container's processes stay few (socat, at most
- * METRICS_MAX_CONNECTIONS of timeout + httpd + CGI, one collector; the unbounded server made
- * hundreds), past the cap clients only wait (no error status), and scrapes are still answered.
+ * The bound every flood test holds (B15): the flood adds few processes to the container: socat's
+ * one connection (timeout, httpd, the CGI and a helper it runs) and one collector with its watchdog
+ * and what the collector runs, at most 12 (measured: 4 to 9 on Debian 12 and 13; the unbounded
+ * server made 308 in all, socat 1.8 with max-children=8 99 to 193); clients only wait their turn (no
+ * error status), and scrapes are still answered.
  */
 export function expectBoundedFlood(figures: UnderFlood, userBoundMs: number): void {
   expect({
     userFailures: figures.userFailures,
     userP95WithinBound: figures.userP95Ms <= userBoundMs,
-    processesBounded: figures.maxProcesses <= 45,
+    processesBounded: figures.maxProcesses - figures.processesBefore <= 12,
     scrapesAnswered: (figures.flood.byStatus['200'] ?? 0) > 0,
     otherStatuses: Object.keys(figures.flood.byStatus).filter((code) => !['200', '503', 'timeout'].includes(code)),
   }).toEqual({ userFailures: 0, userP95WithinBound: true, processesBounded: true, scrapesAnswered: true, otherStatuses: [] });
