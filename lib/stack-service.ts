@@ -15,7 +15,8 @@
  *   `latest`, so an image a node already holds is the one the tag names;
  * - requests of 1 CPU / 512Mi → the config's per-service resources, which fit minikube (K5);
  * - `runAsNonRoot` + read-only root filesystem → root entrypoints that drop privileges themselves,
- *   as the official images do (the Pod Security Standard "baseline" still holds, B4);
+ *   as the official images do (the Pod Security Standard "baseline" still holds, B4); a service
+ *   that needs no root (telegraf) runs as its image's numeric user, read-only, with no capability (`runAs`);
  * - a 30-second TCP startup probe → a startup probe on the real health check with a first-boot
  *   allowance per service (a first-boot MySQL or WordPress install takes longer);
  * - the `cdk8s.io/metadata.addr` selector → `app.kubernetes.io/*` labels (K4);
@@ -54,6 +55,12 @@ export interface ContainerPort {
    * way, e.g. in a config file the chart generates, or within a range passed as two variables
    */
   readonly listenVariable?: string;
+}
+
+/** A user and group by number, as the kubelet needs them to check runAsNonRoot. */
+export interface NumericUser {
+  readonly user: number;
+  readonly group: number;
 }
 
 /** What every service construct is given: the stack's configuration and its Secrets. */
@@ -149,6 +156,13 @@ interface CommonProps {
    * `stopSeconds` (RUN_TOGETHER_GRACE). @default true
    */
   readonly runTogether?: boolean;
+  /**
+   * Who the container runs as (B15). `root`: the entrypoint starts as root and drops privileges
+   * itself (see the header). A numeric user and group: the image's `USER` (test/image-contract.test.ts
+   * holds the two equal), checked by the kubelet (runAsNonRoot), on a read-only root filesystem, with
+   * every capability dropped. @default 'root'
+   */
+  readonly runAs?: 'root' | NumericUser;
   /** The metrics the pods serve themselves on METRICS_PORT, and who may read them there (B10). @default none */
   readonly podMetrics?: ServedPodMetrics;
   /** Panels of the service's own work that are not its pods' metrics (telegraf's own). @default none */
@@ -297,6 +311,8 @@ export class StackService extends Construct {
   readonly connectsTo: readonly StackService[];
   /** Whether only the services that connect to this one are admitted to its ports. */
   readonly clientsOnly: boolean;
+  /** Who the container runs as: root, or the image's numeric user. */
+  readonly runAs: 'root' | NumericUser;
   /** What its pods serve on METRICS_PORT, if anything. */
   readonly podMetrics?: ServedPodMetrics;
   readonly checks: ServiceChecks;
@@ -310,6 +326,7 @@ export class StackService extends Construct {
     this.exposure = props.exposure;
     this.connectsTo = props.connectsTo ?? [];
     this.clientsOnly = props.clientsOnly ?? false;
+    this.runAs = props.runAs ?? 'root';
     this.podMetrics = props.podMetrics;
     this.checks = props.checks;
     this.panels = props.panels;
@@ -330,7 +347,7 @@ export class StackService extends Construct {
       select: false,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: this.serviceAccount !== undefined,
-      securityContext: { ensureNonRoot: false },
+      securityContext: { ensureNonRoot: this.runAs !== 'root' },
     };
     this.workload = props.workload === 'daemonset'
       ? new kplus.DaemonSet(this, 'Workload', podProps)
@@ -377,12 +394,12 @@ export class StackService extends Construct {
         cpu: { request: kplus.Cpu.millis(resources.cpuRequestMillis), limit: kplus.Cpu.millis(resources.cpuLimitMillis) },
         memory: { request: Size.mebibytes(resources.memoryRequestMebibytes), limit: Size.mebibytes(resources.memoryLimitMebibytes) },
       },
-      securityContext: {
-        ensureNonRoot: false,
-        readOnlyRootFilesystem: false,
-        privileged: false,
-        allowPrivilegeEscalation: false,
-      },
+      securityContext: this.runAs === 'root'
+        ? { ensureNonRoot: false, readOnlyRootFilesystem: false, privileged: false, allowPrivilegeEscalation: false }
+        : {
+          ensureNonRoot: true, user: this.runAs.user, group: this.runAs.group, readOnlyRootFilesystem: true, privileged: false,
+          allowPrivilegeEscalation: false,
+        },
       startup: toProbe(readiness, {
         periodSeconds: Duration.seconds(STARTUP_PERIOD_SECONDS),
         failureThreshold: Math.ceil((props.firstBootSeconds ?? 60) / STARTUP_PERIOD_SECONDS),
@@ -390,6 +407,9 @@ export class StackService extends Construct {
       liveness: toProbe(liveness, { periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
       readiness: toProbe(readiness, { periodSeconds: Duration.seconds(5), failureThreshold: 3 }),
     });
+
+    // cdk8s-plus's Capability names single capabilities (CAP_…) and has no ALL.
+    if (this.runAs !== 'root') ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
 
     const daemonRead = new Set(props.daemonReadSecrets ?? []);
     for (const secret of daemonRead) {

@@ -1,6 +1,7 @@
 import { resolveStackConfig, SERVICE_NAMES } from '../lib/config';
 import { publicEndpoints } from '../lib/endpoints';
 import { ENDPOINT_DRAIN_SECONDS } from '../lib/stack-service';
+import { TELEGRAF_USER } from '../lib/services/telegraf';
 import { stackSecrets } from '../lib/secrets';
 import { containersOf, Manifest, matches, named, ofKind, synth, workloads } from './support/manifests';
 import { servedMetrics } from './support/model';
@@ -284,6 +285,7 @@ describe('K4 one namespace, consistent labels, exact selectors', () => {
       expect(selected(policy.spec.podSelector.matchLabels)).toHaveLength(1);
       // A rule without `from` or `to` admits every peer (the public ports of a pod whose metrics port
       // is fenced; the kubelet's and API server's ports); a peer of another namespace (CoreDNS) has none of our pods.
+      // A policy without rules (telegraf's) admits nothing.
       const peers = [...(policy.spec.ingress ?? []).flatMap((rule: Manifest) => rule.from ?? []), ...(policy.spec.egress ?? []).flatMap((rule: Manifest) => rule.to ?? [])];
       for (const peer of peers.filter((p) => p.namespaceSelector === undefined)) expect(selected(peer.podSelector.matchLabels)).toHaveLength(1);
     }
@@ -492,6 +494,21 @@ describe('B10 pods that serve their own metrics', () => {
   });
 });
 
+describe('B15 least privilege', () => {
+  test('B15 telegraf runs as its image\'s numeric non-root user, on a read-only root filesystem, with no capability', () => {
+    const { user, group } = TELEGRAF_USER;
+    expect(container('telegraf').securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: user, runAsGroup: group, readOnlyRootFilesystem: true, privileged: false,
+      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+    });
+    expect(user).toBeGreaterThan(10000);
+  });
+
+  test.each(SERVICE_NAMES.filter((name) => name !== 'telegraf'))('B15 %s starts as root, its entrypoint dropping privileges, never privileged nor escalating', (name) => {
+    expect(container(name).securityContext).toEqual({ runAsNonRoot: false, readOnlyRootFilesystem: false, privileged: false, allowPrivilegeEscalation: false });
+  });
+});
+
 describe('B8 network policies', () => {
   // The client policy; a service with metrics also has its metrics policy, for telegraf on 9117.
   const policyFor = (name: string) => ofKind(objects, 'NetworkPolicy').find((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name && p.metadata.name === `${name}-allow-clients`);
@@ -501,6 +518,12 @@ describe('B8 network policies', () => {
     expect(policyFor('mysql').spec.policyTypes).toEqual(['Ingress']);
     expect(clients('mysql')).toEqual(['phpmyadmin', 'wordpress']);
     expect(policyFor('mysql').spec.ingress[0].ports).toEqual([{ port: 3306, protocol: 'TCP' }]);
+  });
+
+  test('B8 B15 a policy admits nothing to telegraf, whose port no pod needs', () => {
+    const policies = ofKind(objects, 'NetworkPolicy').filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'telegraf'
+      && p.spec.policyTypes.includes('Ingress'));
+    expect(policies.map((p) => [p.spec.policyTypes, p.spec.ingress ?? []])).toEqual([[['Ingress'], []]]);
   });
 
   test('B8 InfluxDB accepts connections from Grafana and telegraf only', () => {

@@ -19,6 +19,12 @@ function exposed(service: string): number[] {
   return [...dockerfile.matchAll(/^EXPOSE\s+(.+)$/gm)].flatMap((match) => match[1].trim().split(/\s+/).map((port) => Number(port.replace(/\/tcp$/, ''))));
 }
 
+/** The Dockerfile's last USER, or root when it has none. */
+function imageUser(service: string): string {
+  const users = [...fs.readFileSync(path.join(SRCS, service, 'Dockerfile'), 'utf8').matchAll(/^USER\s+(\S+)\s*$/gm)].map((match) => match[1]);
+  return users[users.length - 1] ?? 'root';
+}
+
 /** The value the chart gives the container's variable `name`. */
 function envOf(service: StackService, name: string): string | undefined {
   return service.container.env.variables[name]?.value;
@@ -44,6 +50,11 @@ describe.each(services.map((service) => [service.name, service] as const))('S2 K
     const inRange = (port: number) => passedRanges(service).some(({ min, max }) => port >= min && port <= max);
     expect(exposed(name).filter((port) => !declared.includes(port))).toEqual([]);
     expect(declared.filter((port) => !exposed(name).includes(port) && !inRange(port))).toEqual([]);
+  });
+
+  test('B15 the image starts as the user the chart runs it as: root for an entrypoint that drops privileges, else the same numeric user and group', () => {
+    const { runAs } = service;
+    expect(imageUser(name)).toBe(runAs === 'root' ? 'root' : `${runAs.user}:${runAs.group}`);
   });
 
   test('S2 K3 the chart tells the image each port it listens on: the variable the image reads, set to the module\'s port', () => {

@@ -7,7 +7,7 @@ import { ServiceName } from '../config';
 import { PanelSpec, rate, serviceConditions } from '../monitoring/dashboards';
 import { METRICS, PolicyRule, SERIES_TAGS, TELEGRAF_CONFIG_FILE, TELEGRAF_CONFIG_PATH, TELEGRAF_ENV, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafConfig } from '../monitoring/telegraf-config';
 import { wgetPing } from '../probes/connect';
-import { configuredService, inServiceOrder, STACK_NAME, StackService, StackServiceContext } from '../stack-service';
+import { configuredService, inServiceOrder, NumericUser, STACK_NAME, StackService, StackServiceContext } from '../stack-service';
 import { InfluxDb } from './influxdb';
 
 /** telegraf's own work, which it reads itself (inputs.internal), not from a pod. */
@@ -68,6 +68,12 @@ function metricsScrapedBy(scope: Construct, scraper: ServiceName): string[] {
     .flatMap((service) => service.servedMetrics.map((metric) => metric.name));
 }
 
+/**
+ * telegraf's user and group in its image (srcs/telegraf/Dockerfile `USER`): numeric, so the kubelet
+ * can check runAsNonRoot, and above 10000, so it is no user of the node's (kube-score's and Checkov's rule).
+ */
+export const TELEGRAF_USER: NumericUser = { user: 10100, group: 10100 };
+
 export interface TelegrafProps extends StackServiceContext {
   /** Where the metrics are written. */
   readonly influxdb: InfluxDb;
@@ -101,6 +107,11 @@ export class Telegraf extends StackService {
       },
       liveness: { kind: 'http', path: '/', port: TELEGRAF_HEALTH_PORT, scheme: 'HTTP' },
       apiAccess: true,
+      runAs: TELEGRAF_USER,
+      // Nobody connects to telegraf: a policy with no client admits nothing. The kubelet's probes
+      // come from the pod's own node, which a NetworkPolicy always admits (kubernetes.io, "Network
+      // Policies": traffic to and from the node where a Pod is running is always allowed).
+      clientsOnly: true,
       connectsTo: [influxdb],
       panels: telegrafPanels,
       checks: { processToKill: 'telegraf', connect: wgetPing },
