@@ -13,6 +13,7 @@ import * as path from 'path';
 import { SERVICE_NAMES, ServiceName } from '../../lib/config';
 import { dashboardFiles } from '../../lib/monitoring/dashboards';
 import { METRICS, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafDocument, telegrafInputs } from '../../lib/monitoring/telegraf-config';
+import { TELEGRAF_USER } from '../../lib/services/telegraf';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
 import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, stopAll, waitFor } from './support/harness';
 import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influxdb';
@@ -188,6 +189,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
   let telegraf: Server;
   let range: { fromMs: number; toMs: number };
   let sources: Partial<Record<ServiceName, PodSource>>;
+  let identity: Record<string, string[]>;
 
   beforeAll(async () => {
     requireTelegraf();
@@ -196,6 +198,11 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     const token = randomSecret();
     const tokenFile = path.join(dir, 'token');
     fs.writeFileSync(tokenFile, token);
+    // The pod's service-account files are readable by any user (the projected volume's mode 0644);
+    // the stand-ins' own copy of the certificate is for root only, as the chart mounts the tls Secret.
+    const serviceAccountCa = path.join(dir, 'ca.crt');
+    fs.copyFileSync(tls.cert, serviceAccountCa);
+    fs.chmodSync(serviceAccountCa, 0o644);
     // The real servers whose pods serve their own metrics (their modules' podMetrics, lib/services/).
     let started: Array<[string, PodSource]>;
     [db, started] = await Promise.all([
@@ -213,14 +220,14 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     const kubeConfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(kubeConfig, JSON.stringify({
       apiVersion: 'v1', kind: 'Config', 'current-context': 'stand-in',
-      clusters: [{ name: 'stand-in', cluster: { server: cluster.apiServerUrl, 'certificate-authority': tls.cert } }],
+      clusters: [{ name: 'stand-in', cluster: { server: cluster.apiServerUrl, 'certificate-authority': serviceAccountCa } }],
       users: [{ name: 'telegraf', user: { tokenFile } }],
       contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'telegraf' } }],
     }));
     config = writeConfig(dir, forHost(telegrafDocument(telegrafOptions(namespace)), '2s', {
       'https://kubernetes.default.svc': cluster.apiServerUrl,
       '/var/run/secrets/kubernetes.io/serviceaccount/token': tokenFile,
-      '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt': tls.cert,
+      '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt': serviceAccountCa,
       [`http://:${TELEGRAF_HEALTH_PORT}`]: `http://127.0.0.1:${healthPort}`,
     }, kubeConfig));
     env = {
@@ -229,6 +236,15 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     };
     const startedMs = Date.now();
     telegraf = startTelegraf(dir, config, env);
+    // What the kernel says of the running agent, once setpriv has exec'd it.
+    await waitFor('telegraf running', () => {
+      // An agent that exited is reported, with its log, by the wait below.
+      if (!telegraf.running) return true;
+      const status = fs.readFileSync(`/proc/${telegraf.pid}/status`, 'utf8');
+      identity = Object.fromEntries(status.split('\n').filter((line) => /^(Uid|Gid|Groups|CapEff|CapPrm|CapBnd|NoNewPrivs):/.test(line))
+        .map((line) => line.split(/:\s*/)).map(([key, value]) => [key, value.trim().split(/\s+/).filter(Boolean)]));
+      return /^Name:\s+telegraf$/m.test(status);
+    }, 10000);
     // Two whole Grafana intervals after the first one: every rate panel has two buckets to compare.
     await waitFor('telegraf writing for three 10 s intervals', async () => {
       if (!telegraf.running) throw new Error(`telegraf exited:\n${telegraf.log()}`);
@@ -267,6 +283,14 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     for (const input of telegrafInputs(telegrafOptions(namespace)).filter((i) => !i.settings.monitor_kubernetes_pods)) {
       expect(input.settings.namepass.filter((m) => measurements.has(m))).not.toEqual([]);
     }
+  });
+
+  test('B15 the agent ran as the chart\'s numeric user and group, with no capability and no way to gain one', () => {
+    const { user, group } = TELEGRAF_USER;
+    const none = '0000000000000000';
+    expect(identity).toEqual({
+      Uid: Array(4).fill(String(user)), Gid: Array(4).fill(String(group)), Groups: [], CapPrm: [none], CapEff: [none], CapBnd: [none], NoNewPrivs: ['1'],
+    });
   });
 
   test('K7 the agent ran without an error and wrote to InfluxDB as the writer account', () => {

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { renderToml, TomlTable, TomlValue } from '../../../lib/monitoring/toml';
 import { TELEGRAF_ENV } from '../../../lib/monitoring/telegraf-config';
+import { TELEGRAF_USER } from '../../../lib/services/telegraf';
 import { haveCommand, run, Server, startServer } from './harness';
 
 /** The version Alpine 3.22 ships (community/telegraf 1.34.4) and .ci/build-telegraf builds. */
@@ -78,7 +79,18 @@ export function telegrafTest(config: string, env: TelegrafEnv): Promise<{ status
   });
 }
 
-/** The agent running on `config` until stopped (logs in `<dir>/telegraf.log`). */
+/**
+ * The agent running on `config` until stopped (logs in `<dir>/telegraf.log`), as the chart runs it
+ * (B15): as TELEGRAF_USER, with no supplementary group, no capability and no way to gain one
+ * (util-linux's setpriv, which execs telegraf, so the server's pid is telegraf's).
+ */
 export function startTelegraf(dir: string, config: string, env: TelegrafEnv): Server {
-  return startServer({ name: 'telegraf', command: 'telegraf', args: ['--config', config], env, logFile: path.join(dir, 'telegraf.log') });
+  const { user, group } = TELEGRAF_USER;
+  return startServer({
+    name: 'telegraf',
+    command: 'setpriv',
+    args: [`--reuid=${user}`, `--regid=${group}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', 'telegraf', '--config', config],
+    env,
+    logFile: path.join(dir, 'telegraf.log'),
+  });
 }
