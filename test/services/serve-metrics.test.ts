@@ -31,12 +31,15 @@ test('B10 the collector\'s output is served as Prometheus text 0.0.4, which tele
   expect(parseExposition(answer.body)).toEqual(new Map([['demo_requests_total', { value: 42, type: 'counter' }]]));
 });
 
-test('B10 B15 the collector gets its arguments exactly as given and the environment serve-metrics had, and runs as METRICS_USER', async () => {
-  const script = collector('echo', 'echo "# $1|$2|${DEMO_SETTING}"; echo "demo_uid $(id -u)"');
+test('B10 B15 the collector gets its arguments exactly as given and the environment serve-metrics had, and runs as METRICS_USER at niceness 19', async () => {
+  // Niceness: the 19th field of /proc/PID/stat (proc(5)), after the command name in parentheses.
+  const script = collector('echo', 'echo "# $1|$2|${DEMO_SETTING}"; echo "demo_uid $(id -u)"; echo "demo_nice $(sed "s/^.*) //" /proc/$$/stat | cut -d " " -f 17)"');
   const served = await startMetricsServer('args', [script, "it's here", 'two words'], { DEMO_SETTING: 'from-env' });
   const answer = await scrape(served.url);
   expect(answer.body).toContain("# it's here|two words|from-env");
-  expect(parseExposition(answer.body).get('demo_uid')?.value).toBe(Number(run('id', ['-u', HOST_METRICS_ENV.METRICS_USER])));
+  const exposition = parseExposition(answer.body);
+  expect({ uid: exposition.get('demo_uid')?.value, nice: exposition.get('demo_nice')?.value })
+    .toEqual({ uid: Number(run('id', ['-u', HOST_METRICS_ENV.METRICS_USER])), nice: 19 });
 });
 
 test('B10 a failing collector gives 503 (a gather error for telegraf, never zeros), its message in the server\'s log', async () => {
