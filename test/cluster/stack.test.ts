@@ -18,7 +18,7 @@ import { METRICS, SERIES_TAGS } from '../../lib/monitoring/telegraf-config';
 import { stackServices } from '../support/model';
 import { launchChromium, watchedPage } from '../services/support/browser';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
-import { CheckRow, checkRows, CONTEXT, Figures, kubectl, kubectlJson, onNode, OUTPUT, requireClusterAccess, run, Setup, SetupRun, waitFor } from './support/cluster';
+import { CheckRow, checkRows, CONTEXT, Figures, kubectl, kubectlJson, onNode, OUTPUT, Proc, processes, requireClusterAccess, run, runTogetherStarted, Setup, SetupRun, waitFor } from './support/cluster';
 import { DASHBOARD } from './support/minikube-shim';
 
 const setup = new Setup();
@@ -262,19 +262,6 @@ describe('K7 S9 telegraf reads the real kubelet and pods; every dashboard query 
 });
 
 describe('S11 kill -9 of each process a container needs makes the kubelet restart that container', () => {
-  /** A process of a container, seen from the node: its PID there, and its PID in the container. */
-  interface Proc { readonly hostPid: number; readonly ppid: number; readonly containerPid: number; readonly name: string }
-
-  /** The container's processes: those whose cgroup names the container (the node's cgroupfs paths end in its ID). */
-  async function processes(containerId: string): Promise<Proc[]> {
-    const script = 'for d in /proc/[0-9]*; do grep -qs "$1" "$d/cgroup" && printf "%s %s %s %s\\n" "${d#/proc/}" ' +
-      '"$(sed -n "s/^PPid:[[:space:]]*//p" "$d/status")" "$(sed -n "s/^NSpid:.*[[:space:]]//p" "$d/status")" "$(cat "$d/comm")"; done; true';
-    return (await onNode(['sh', '-c', script, 'sh', containerId])).split('\n').filter(Boolean).map((line) => {
-      const [hostPid, ppid, containerPid, name] = line.split(' ');
-      return { hostPid: Number(hostPid), ppid: Number(ppid), containerPid: Number(containerPid), name };
-    });
-  }
-
   interface Running { readonly pod: string; readonly id: string; readonly restarts: number }
 
   async function running(service: ServiceName): Promise<Running> {
@@ -290,19 +277,19 @@ describe('S11 kill -9 of each process a container needs makes the kubelet restar
    * its host PID in the container as it runs now.
    */
   async function needed(service: ServiceName, container: Running): Promise<Array<{ name: string; find: (c: Running) => Promise<Proc | undefined> }>> {
-    const started = (c: Running) => kubectl(['-n', config.namespace, 'logs', c.pod]).then((log) => [...log.matchAll(/^run-together: started (\S+) \(pid (\d+)\)$/gm)]);
+    const started = (c: Running) => runTogetherStarted(config.namespace, c.pod);
     const procs = await processes(container.id);
     const supervisor = procs.find((p) => p.name === 'run-together');
     const first = (list: readonly Proc[]) => list.find((p) => !list.some((q) => q.hostPid === p.ppid));
     if (supervisor === undefined) return [{ name: first(procs)!.name, find: async (c) => first(await processes(c.id)) }];
-    const names = (await started(container)).map((m) => m[1]);
+    const names = (await started(container)).map((m) => m.name);
     expect({ service, started: names.length > 0 }).toEqual({ service, started: true });
     return [
       { name: 'run-together', find: async (c) => (await processes(c.id)).find((p) => p.name === 'run-together') },
       ...names.map((name, index) => ({
         name,
         find: async (c: Running) => {
-          const pid = Number((await started(c))[index]?.[2]);
+          const pid = (await started(c))[index]?.pid;
           return (await processes(c.id)).find((p) => p.containerPid === pid);
         },
       })),

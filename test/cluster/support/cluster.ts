@@ -70,6 +70,28 @@ export async function onNode(args: readonly string[]): Promise<string> {
   return ran.stdout;
 }
 
+/** A process of a container, seen from the node: its PID there, and its PID in the container. */
+export interface Proc { readonly hostPid: number; readonly ppid: number; readonly containerPid: number; readonly name: string }
+
+/** The container's processes: those whose cgroup names the container (the node's cgroupfs paths end in its ID). */
+export async function processes(containerId: string): Promise<Proc[]> {
+  const script = 'for d in /proc/[0-9]*; do grep -qs "$1" "$d/cgroup" && printf "%s %s %s %s\\n" "${d#/proc/}" ' +
+    '"$(sed -n "s/^PPid:[[:space:]]*//p" "$d/status")" "$(sed -n "s/^NSpid:.*[[:space:]]//p" "$d/status")" "$(cat "$d/comm")"; done; true';
+  return (await onNode(['sh', '-c', script, 'sh', containerId])).split('\n').filter(Boolean).map((line) => {
+    const [hostPid, ppid, containerPid, name] = line.split(' ');
+    return { hostPid: Number(hostPid), ppid: Number(ppid), containerPid: Number(containerPid), name };
+  });
+}
+
+/**
+ * What run-together started in the pod's container, in order: srcs/common/run-together logs
+ * "started NAME (pid N)", N in the container.
+ */
+export async function runTogetherStarted(namespace: string, pod: string): Promise<Array<{ name: string; pid: number }>> {
+  const log = await kubectl(['-n', namespace, 'logs', pod]);
+  return [...log.matchAll(/^run-together: started (\S+) \(pid (\d+)\)$/gm)].map((m) => ({ name: m[1], pid: Number(m[2]) }));
+}
+
 /** A folder on PATH holding only `minikube`, a link to the CI minikube (.ci/cluster itself would hide Node.js behind its `node`). */
 function shimBin(): string {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-cluster-bin-'));
