@@ -75,13 +75,30 @@ export const MAX_REPLICAS = 10;
 /** The longest scale-down stabilization window the API server accepts (autoscaling/v2 validation). */
 export const MAX_STABILIZATION_SECONDS = 3600;
 
-/** CPU in millicores, memory in MiB. */
+/** CPU in millicores, memory and ephemeral storage in MiB. */
 export interface ResourceSpec {
   readonly cpuRequestMillis: number;
   readonly cpuLimitMillis: number;
   readonly memoryRequestMebibytes: number;
   readonly memoryLimitMebibytes: number;
+  /**
+   * Local disk the scheduler reserves for the container (B15): what the kubelet counts as its
+   * ephemeral storage, its writable root filesystem and its logs, and the pod's emptyDir volumes.
+   */
+  readonly ephemeralStorageRequestMebibytes: number;
+  /**
+   * The most local disk the container may use: past it the kubelet evicts the pod, so one runaway
+   * writer cannot fill the node's disk and get every pod evicted.
+   */
+  readonly ephemeralStorageLimitMebibytes: number;
 }
+
+/** Each request with the limit that may not be below it, as ResourceSpec names them. */
+export const RESOURCE_PAIRS = [
+  ['cpuRequestMillis', 'cpuLimitMillis'],
+  ['memoryRequestMebibytes', 'memoryLimitMebibytes'],
+  ['ephemeralStorageRequestMebibytes', 'ephemeralStorageLimitMebibytes'],
+] as const satisfies ReadonlyArray<readonly [keyof ResourceSpec, keyof ResourceSpec]>;
 
 export interface StackConfig {
   /**
@@ -194,7 +211,10 @@ export interface StackConfig {
     readonly apiServerPorts: readonly number[];
   };
   /**
-   * Requests and limits of each service's container (K5). The defaults fit minikube's smallest VM.
+   * Requests and limits of each service's container (K5): CPU, memory, and ephemeral storage (B15:
+   * its writable layer, its logs and the pod's emptyDir volumes; past the limit the kubelet evicts
+   * the pod and its workload starts a new one). The defaults fit minikube's smallest VM and were
+   * measured on a real cluster (the sizes' reasons are in lib/config.ts).
    * @default see DEFAULT_CONFIG.resources
    */
   readonly resources: Readonly<Record<ServiceName, ResourceSpec>>;
@@ -211,8 +231,13 @@ export interface StackConfig {
 export type StackConfigOverrides = DeepPartial<StackConfig>;
 type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
 
-function resources(cpuRequestMillis: number, cpuLimitMillis: number, memoryRequestMebibytes: number, memoryLimitMebibytes: number): ResourceSpec {
-  return { cpuRequestMillis, cpuLimitMillis, memoryRequestMebibytes, memoryLimitMebibytes };
+/** Requests and limits as [request, limit] pairs: CPU in millicores, memory and ephemeral storage in MiB. */
+function resources(cpu: readonly [number, number], memory: readonly [number, number], ephemeralStorage: readonly [number, number]): ResourceSpec {
+  return {
+    cpuRequestMillis: cpu[0], cpuLimitMillis: cpu[1],
+    memoryRequestMebibytes: memory[0], memoryLimitMebibytes: memory[1],
+    ephemeralStorageRequestMebibytes: ephemeralStorage[0], ephemeralStorageLimitMebibytes: ephemeralStorage[1],
+  };
 }
 
 function autoscalingOff(): AutoscalingSpec {
@@ -241,17 +266,28 @@ export const DEFAULT_CONFIG: StackConfig = {
   influxdb: { database: 'telegraf', adminUser: 'admin', writeUser: 'telegraf', readUser: 'grafana', retentionDays: 7 },
   grafana: { adminUser: 'admin' },
   telegraf: { apiServerPorts: [8443, 6443] },
+  // Ephemeral storage (B15), [request, limit] in MiB. Measured on the CI cluster (test/cluster/
+  // stack.test.ts prints each container's figures into figures.md): after ./setup.sh check and 300
+  // page loads of each site, every writable layer plus its logs was under 0.3 MiB, phpMyAdmin's
+  // 1.6 MiB (a session file per visit). Requests: that with margin, and the 10Mi of logs a
+  // long-running container reaches before the kubelet rotates them; phpMyAdmin 32Mi for sessions.
+  // Limits: the request, 48Mi for the logs the kubelet keeps (it rotates at 10Mi and keeps 5 files,
+  // the older gzipped: about 24Mi, twice that for bursts between its 10-second checks), and the
+  // largest write the service makes when used as meant: a 32 MiB upload (client_max_body_size,
+  // upload_max_filesize) is buffered by nginx in its temp folder and again by PHP in its own, two
+  // such uploads at once through the front nginx; MariaDB sorts and builds on-disk temporary
+  // tables in /tmp.
   resources: {
-    nginx: resources(50, 300, 32, 128),
-    wordpress: resources(100, 500, 128, 384),
-    mysql: resources(100, 500, 256, 512),
-    phpmyadmin: resources(50, 300, 64, 256),
-    ftps: resources(20, 200, 16, 64),
+    nginx: resources([50, 300], [32, 128], [16, 128]),
+    wordpress: resources([100, 500], [128, 384], [16, 128]),
+    mysql: resources([100, 500], [256, 512], [16, 256]),
+    phpmyadmin: resources([50, 300], [64, 256], [32, 144]),
+    ftps: resources([20, 200], [16, 64], [16, 64]),
     // Grafana documents 512 MB of memory and 1 CPU as its minimum (grafana.com/docs/grafana/latest/
     // setup-grafana/installation/): the request reserves it, the CPU limit lets its start use a core.
-    grafana: resources(50, 1000, 512, 768),
-    influxdb: resources(50, 500, 128, 384),
-    telegraf: resources(30, 200, 48, 128),
+    grafana: resources([50, 1000], [512, 768], [16, 64]),
+    influxdb: resources([50, 500], [128, 384], [16, 64]),
+    telegraf: resources([30, 200], [48, 128], [16, 64]),
   },
   secretChecksums: {},
 };
@@ -473,8 +509,9 @@ function validateStackConfig(config: StackConfig): void {
     for (const [key, value] of Object.entries(spec)) {
       if (!Number.isInteger(value) || value <= 0) fail(`${field}.${key}`, value, 'a positive integer');
     }
-    if (spec.cpuLimitMillis < spec.cpuRequestMillis) fail(`${field}.cpuLimitMillis`, spec.cpuLimitMillis, `at least cpuRequestMillis (${spec.cpuRequestMillis})`);
-    if (spec.memoryLimitMebibytes < spec.memoryRequestMebibytes) fail(`${field}.memoryLimitMebibytes`, spec.memoryLimitMebibytes, `at least memoryRequestMebibytes (${spec.memoryRequestMebibytes})`);
+    for (const [request, limit] of RESOURCE_PAIRS) {
+      if (spec[limit] < spec[request]) fail(`${field}.${limit}`, spec[limit], `at least ${request} (${spec[request]})`);
+    }
   }
   // After the resources: the CPU target is checked against them.
   for (const service of SCALABLE_SERVICES) validateAutoscaling(config, service, fail);

@@ -407,6 +407,14 @@ export class StackService extends Construct {
       liveness: toProbe(liveness, { periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
       readiness: toProbe(readiness, { periodSeconds: Duration.seconds(5), failureThreshold: 3 }),
     });
+    // cdk8s-plus serializes ephemeral storage as whole Gi only (container.js: toGibibytes()), so the
+    // measured sizes in MiB are patched in, as Quantities: the L1 class reads the patched value's
+    // `.value` when it renders (a plain string would come out as null).
+    const index = this.workload.containers.indexOf(this.container);
+    ApiObject.of(this.workload).addJsonPatch(
+      JsonPatch.add(`/spec/template/spec/containers/${index}/resources/requests/ephemeral-storage`, k8s.Quantity.fromString(`${resources.ephemeralStorageRequestMebibytes}Mi`)),
+      JsonPatch.add(`/spec/template/spec/containers/${index}/resources/limits/ephemeral-storage`, k8s.Quantity.fromString(`${resources.ephemeralStorageLimitMebibytes}Mi`)),
+    );
 
     // cdk8s-plus's Capability names single capabilities (CAP_…) and has no ALL.
     if (this.runAs !== 'root') ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));

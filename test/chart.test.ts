@@ -302,15 +302,21 @@ describe('K5 resources fit minikube', () => {
    * the NetworkPolicies (B8), requests 250m CPU for calico-node and nothing else (minikube
    * pkg/minikube/cni/calico.yaml, calico v3.32.1). That leaves 1000m and about 1800Mi; this budget
    * keeps a quarter of the CPU and of the memory to spare.
+   *
+   * Its disk is 20000 MB (minikube's DefaultDiskSize), all of it allocatable: minikube's kubelet keeps
+   * none back (evictionHard nodefs.available "0%", pkg/minikube/bootstrapper/bsutil/ktmpl/v1beta4.go).
+   * The images and the volumes share it (storage.sizes claim 4.25Gi by default). The stack's writable
+   * layers, logs and emptyDirs stay within a tenth of it even when every container is at its limit,
+   * and the requests, what the scheduler reserves, within a fortieth.
    */
-  const BUDGET = { cpuMillis: 500, memoryMebibytes: 1280 };
+  const BUDGET = { cpuMillis: 500, memoryMebibytes: 1280, ephemeralStorageRequestMebibytes: 512, ephemeralStorageLimitMebibytes: 2048 };
   const millis = (cpu: string) => (cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000);
   const mebibytes = (memory: string) => (memory.endsWith('Gi') ? Number(memory.slice(0, -2)) * 1024 : Number(memory.replace(/Mi$/, '')));
 
-  test.each(SERVICE_NAMES)('K5 %s has CPU and memory requests and limits', (name) => {
+  test.each(SERVICE_NAMES)('K5 B15 %s has CPU, memory and ephemeral-storage requests and limits', (name) => {
     const { requests, limits } = container(name).resources;
-    expect(Object.keys(requests).sort()).toEqual(['cpu', 'memory']);
-    expect(Object.keys(limits).sort()).toEqual(['cpu', 'memory']);
+    expect(Object.keys(requests).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
+    expect(Object.keys(limits).sort()).toEqual(['cpu', 'ephemeral-storage', 'memory']);
   });
 
   test('K5 Grafana is given the 512 MB its documentation names as the minimum, and may use a whole CPU', () => {
@@ -327,6 +333,13 @@ describe('K5 resources fit minikube', () => {
     const memory = containers.reduce((sum, { c, replicas }) => sum + replicas * mebibytes(c.resources.requests.memory), 0);
     expect(cpu).toBeLessThanOrEqual(BUDGET.cpuMillis);
     expect(memory).toBeLessThanOrEqual(BUDGET.memoryMebibytes);
+  });
+
+  test(`K5 B15 the whole stack requests at most ${BUDGET.ephemeralStorageRequestMebibytes}Mi of ephemeral storage, and its limits add up to at most ${BUDGET.ephemeralStorageLimitMebibytes}Mi`, () => {
+    const containers = workloads(objects).flatMap((w) => containersOf(w).map((c) => ({ c, replicas: w.spec.replicas ?? 1 })));
+    const total = (kind: 'requests' | 'limits') => containers.reduce((sum, { c, replicas }) => sum + replicas * mebibytes(c.resources[kind]['ephemeral-storage']), 0);
+    expect(total('requests')).toBeLessThanOrEqual(BUDGET.ephemeralStorageRequestMebibytes);
+    expect(total('limits')).toBeLessThanOrEqual(BUDGET.ephemeralStorageLimitMebibytes);
   });
 });
 
@@ -411,10 +424,10 @@ describe('K3 tunable settings come from the typed configuration', () => {
     expect(env('influxdb').INFLUXDB_RETENTION_DAYS).toBe('7');
   });
 
-  test('K3 K5 per-service resources come from the stack config', () => {
-    const tuned = synth({ resources: { mysql: { cpuRequestMillis: 200, memoryLimitMebibytes: 1024 } } }).charts['ft-services'];
+  test('K3 K5 B15 per-service resources come from the stack config', () => {
+    const tuned = synth({ resources: { mysql: { cpuRequestMillis: 200, memoryLimitMebibytes: 1024, ephemeralStorageRequestMebibytes: 40, ephemeralStorageLimitMebibytes: 300 } } }).charts['ft-services'];
     expect(containersOf(named(tuned, 'Deployment', 'mysql'))[0].resources).toEqual({
-      requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1024Mi' },
+      requests: { cpu: '200m', memory: '256Mi', 'ephemeral-storage': '40Mi' }, limits: { cpu: '500m', memory: '1024Mi', 'ephemeral-storage': '300Mi' },
     });
   });
 });

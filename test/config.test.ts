@@ -134,6 +134,10 @@ describe('B1 the stack configuration', () => {
       'stack config: resources.grafana.cpuLimitMillis is 500; allowed: at least cpuRequestMillis (600)'],
     ['a memory limit below the request', { resources: { influxdb: { memoryLimitMebibytes: 64 } } },
       'stack config: resources.influxdb.memoryLimitMebibytes is 64; allowed: at least memoryRequestMebibytes (128)'],
+    ['an ephemeral-storage limit below the request (B15)', { resources: { ftps: { ephemeralStorageRequestMebibytes: 128 } } },
+      'stack config: resources.ftps.ephemeralStorageLimitMebibytes is 64; allowed: at least ephemeralStorageRequestMebibytes (128)'],
+    ['an ephemeral-storage request in part MiB (B15)', { resources: { nginx: { ephemeralStorageRequestMebibytes: 0.5 } } },
+      'stack config: resources.nginx.ephemeralStorageRequestMebibytes is 0.5; allowed: a positive integer'],
   ];
 
   test.each(failures)('B1 fails on %s, naming the field, the value and what is allowed', (_, overrides, message) => {

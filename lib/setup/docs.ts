@@ -74,7 +74,8 @@ function formatDefault(value: unknown): string {
   if (value === undefined) return '(unset)';
   if (typeof value === 'object' && value !== null && 'cpuRequestMillis' in value) {
     const spec = value as StackConfig['resources']['nginx'];
-    return `CPU ${spec.cpuRequestMillis}m–${spec.cpuLimitMillis}m, memory ${spec.memoryRequestMebibytes}–${spec.memoryLimitMebibytes} MiB`;
+    return `CPU ${spec.cpuRequestMillis}m–${spec.cpuLimitMillis}m, memory ${spec.memoryRequestMebibytes}–${spec.memoryLimitMebibytes} MiB, `
+      + `ephemeral storage ${spec.ephemeralStorageRequestMebibytes}–${spec.ephemeralStorageLimitMebibytes} MiB`;
   }
   if (Array.isArray(value) && value.every((item) => typeof item === 'object' && item !== null && 'login' in item)) {
     return (value as StackConfig['wordpress']['users']).map((user) => `${user.login} (${user.role})`).join(', ');
