@@ -116,16 +116,31 @@ test('S3 the dashboard add-on is enabled (a stand-in that says so), and the toke
   expect(page).toBe(DASHBOARD.page);
 });
 
+interface FsStats { usedBytes?: number }
+interface KubeletSummary {
+  pods: Array<{
+    podRef: { name: string; namespace: string };
+    containers: Array<{ name: string; cpu?: { usageNanoCores?: number }; memory?: { workingSetBytes?: number }; rootfs?: FsStats; logs?: FsStats }>;
+    'ephemeral-storage'?: FsStats;
+    volume?: Array<{ name: string } & FsStats>;
+  }>;
+}
+
+/** The kubelet's own figures (/stats/summary, through the API server's node proxy), per pod and container. */
+async function kubeletSummary(): Promise<KubeletSummary> {
+  const node = (await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  return JSON.parse(await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`])) as KubeletSummary;
+}
+const podStats = (summary: KubeletSummary, pod: Pod) => summary.pods.find((p) => p.podRef.namespace === config.namespace && p.podRef.name === pod.metadata.name);
+const mebibytes = (bytes: number | undefined) => `${((bytes ?? NaN) / 2 ** 20).toFixed(2)} Mi`;
+
 test('B14 figures: each pod\'s memory working set and CPU at idle, read from the kubelet, beside its requests and limits', async () => {
   // Idle: a minute after the last rollout, before check exercises anything.
   await new Promise((resolve) => setTimeout(resolve, 60_000));
-  const node = (await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
-  const summary = JSON.parse(await kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`])) as {
-    pods: Array<{ podRef: { name: string; namespace: string }; containers: Array<{ name: string; cpu?: { usageNanoCores?: number }; memory?: { workingSetBytes?: number } }> }>;
-  };
+  const summary = await kubeletSummary();
   const pods = await podsOf(config.namespace);
   const table = pods.flatMap((pod) => pod.spec.containers.map((container) => {
-    const stats = summary.pods.find((p) => p.podRef.namespace === config.namespace && p.podRef.name === pod.metadata.name)?.containers.find((c) => c.name === container.name);
+    const stats = podStats(summary, pod)?.containers.find((c) => c.name === container.name);
     const r = container.resources ?? {};
     return [serviceOf(pod), container.name, `${((stats?.memory?.workingSetBytes ?? NaN) / 2 ** 20).toFixed(1)} Mi`, `${((stats?.cpu?.usageNanoCores ?? NaN) / 1e6).toFixed(1)} m`,
       `${r.requests?.memory ?? '-'} / ${r.limits?.memory ?? '-'}`, `${r.requests?.cpu ?? '-'} / ${r.limits?.cpu ?? '-'}`];
@@ -157,6 +172,41 @@ test('B6 B14 ./setup.sh check passes every row against the real cluster', async 
   expect(rows.length).toBeGreaterThan(30);
   expect(rows.filter((row) => !row.ok)).toEqual([]);
   expect(check.status).toBe(0);
+});
+
+/** Bytes in a binary-suffixed Kubernetes quantity (`144Mi`, `1Gi`), as the chart writes them. */
+function quantityBytes(quantity: string | undefined): number {
+  const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(quantity ?? '');
+  if (match === null) throw new Error(`not a binary quantity: ${quantity}`);
+  return Number(match[1]) * 2 ** (10 * ['', 'Ki', 'Mi', 'Gi'].indexOf(match[2] ?? ''));
+}
+
+test('B15 figures: every container\'s ephemeral storage after check, read from the kubelet, is under its request', async () => {
+  // What the kubelet counts against a container's ephemeral-storage limit: its writable layer
+  // (rootfs) and its logs; against the pod's, those plus its local volumes (emptyDir, ConfigMaps)
+  // and its /etc/hosts (kubernetes v1.35.4 pkg/kubelet/eviction/eviction_manager.go
+  // containerEphemeralStorageLimitEviction, podEphemeralStorageLimitEviction; the pod's sum in
+  // pkg/kubelet/stats/helper.go calcEphemeralStorage). Check has used every service by now, and
+  // restarted every container once (its S10 and S11 rows).
+  const summary = await kubeletSummary();
+  const pods = (await podsOf(config.namespace)).filter((pod) => pod.status.phase === 'Running');
+  const measured = pods.flatMap((pod) => pod.spec.containers.map((container) => {
+    const stats = podStats(summary, pod);
+    const own = stats?.containers.find((c) => c.name === container.name);
+    const request = quantityBytes(container.resources?.requests?.['ephemeral-storage']);
+    return {
+      service: serviceOf(pod), container: container.name, rootfs: own?.rootfs?.usedBytes ?? NaN, logs: own?.logs?.usedBytes ?? NaN,
+      pod: stats?.['ephemeral-storage']?.usedBytes ?? NaN, volumes: (stats?.volume ?? []).map((v) => `${v.name} ${mebibytes(v.usedBytes)}`).join(', '),
+      request, limit: quantityBytes(container.resources?.limits?.['ephemeral-storage']),
+    };
+  }));
+  figures.add('ephemeral storage after ./setup.sh check, from the kubelet (/stats/summary), beside the requests and limits (B15)', [
+    ['service', 'container', 'writable layer', 'logs', 'whole pod (with its local volumes and /etc/hosts)', 'request / limit', 'volumes (Secrets are tmpfs: not counted)'],
+    ...measured.map((m) => [m.service, m.container, mebibytes(m.rootfs), mebibytes(m.logs), mebibytes(m.pod), `${mebibytes(m.request)} / ${mebibytes(m.limit)}`, m.volumes])]);
+  expect(measured.map((m) => m.service).sort()).toEqual([...SERVICE_NAMES].sort());
+  // Each pod has one container: its whole use is held to that container's request.
+  const over = measured.filter((m) => !(m.rootfs + m.logs < m.request && m.pod < m.request));
+  expect(over).toEqual([]);
 });
 
 describe('from the user\'s machine, on the one address', () => {
@@ -335,6 +385,54 @@ describe('S11 kill -9 of each process a container needs makes the kubelet restar
     expectRows('S11', /./, SERVICE_NAMES.length);
   });
 });
+
+/**
+ * Whether this node enforces the limits: the kubelet's eviction manager checks every pod's local
+ * storage on each pass (every 10 s) when LocalStorageCapacityIsolation is on, its default
+ * (kubernetes v1.35.4 pkg/kubelet/eviction/eviction_manager.go synchronize → localStorageEviction;
+ * the default in pkg/kubelet/apis/config/v1beta1/defaults.go; .ci/cluster/up does not turn it off,
+ * nor does minikube). It evicts a pod whose emptyDir passes its sizeLimit, whose whole use passes
+ * the sum of its containers' limits, or one of whose containers' logs, plus its writable layer
+ * unless the images live on a filesystem of their own ("dedicatedImageFs"), pass that container's
+ * limit. Here containerd's overlayfs snapshots and the kubelet's root share one filesystem, so the
+ * writable layer counts, as on minikube's VM. Nothing in this needs cgroup v2 or a filesystem
+ * quota: the kubelet compares sizes measured by walking the files (the writable layer's by
+ * containerd 1.6's CRI, every 10 s: pkg/cri/server/snapshots.go, the overlayfs snapshotter's Usage),
+ * so a writer is stopped by eviction seconds after it passed the limit, not at the limit.
+ */
+test('B15 a runaway writer in one container gets that pod evicted at its ephemeral-storage limit, and not its neighbours; its Deployment starts a new pod', async () => {
+  // phpMyAdmin: no volume and no state, and nothing later in this file needs its pod.
+  const victimService: ServiceName = 'phpmyadmin';
+  const before = (await podsOf(config.namespace)).filter((pod) => pod.status.phase === 'Running');
+  const victim = before.find((pod) => serviceOf(pod) === victimService)!;
+  const limit = quantityBytes(victim.spec.containers[0].resources?.limits?.['ephemeral-storage']);
+  const written = limit / 2 ** 20 + 16;
+  const startedAt = Date.now();
+  await kubectl(['-n', config.namespace, 'exec', victim.metadata.name, '--', 'dd', 'if=/dev/zero', 'of=/tmp/ft-runaway-writer', 'bs=1M', `count=${written}`]);
+  // The kubelet's Evicted event, not the pod's status: the eviction manager sets Failed/Evicted, but
+  // the status is then computed again from the containers' exit codes (v1.35.4
+  // pkg/kubelet/kubelet_pods.go generateAPIPodStatus → getPhase), and run-together exits 0 on the
+  // stop signal, so the pod ends as Succeeded ("Completed") without the reason.
+  const evicted = await waitFor(`${victim.metadata.name} evicted`, async () => (await kubectlJson<List<Item & { reason: string; message: string }>>(['-n', config.namespace, 'get', 'events',
+    '--field-selector', `involvedObject.name=${victim.metadata.name},reason=Evicted`])).items[0], 180_000);
+  const evictedAfter = Date.now() - startedAt;
+  // Not `rollout status`: the Deployment may still count the evicted pod as available for a moment.
+  const replacement = await waitFor(`a new ${victimService} pod ready`, async () => (await podsOf(config.namespace))
+    .find((pod) => serviceOf(pod) === victimService && pod.metadata.name !== victim.metadata.name && pod.status.containerStatuses?.[0].ready), 300_000);
+  const after = await podsOf(config.namespace);
+  figures.add('a runaway writer past its container\'s ephemeral-storage limit (B15)', [['pod', 'written', 'limit', 'evicted after', 'the kubelet\'s message', 'new pod ready after'],
+    [victim.metadata.name, `${written} Mi`, mebibytes(limit), seconds(evictedAfter), evicted.message, seconds(Date.now() - startedAt)]]);
+  const neighbours = (pods: Pod[]) => pods.filter((pod) => serviceOf(pod) !== victimService && pod.status.phase === 'Running')
+    .map((pod) => `${pod.metadata.name} restarts ${pod.status.containerStatuses!.map((c) => c.restartCount).join(',')}`).sort();
+  // The pod's sum or the container's own limit (eviction/helpers.go podEphemeralStorageMessageFmt,
+  // containerEphemeralStorageMessageFmt): with one container, the pod's check comes first.
+  expect(evicted.message).toMatch(/^(Pod ephemeral local storage usage exceeds the total limit of containers|Container \S+ exceeded its local ephemeral storage limit)/);
+  expect(['Failed', 'Succeeded']).toContain((await kubectlJson<Pod>(['-n', config.namespace, 'get', 'pod', victim.metadata.name])).status.phase);
+  expect(neighbours(after)).toEqual(neighbours(before));
+  expect(replacement.status.phase).toBe('Running');
+  // The evicted pod stays as a record until deleted; the later tests see the running stack only.
+  await kubectl(['-n', config.namespace, 'delete', 'pod', victim.metadata.name, '--wait=true']);
+}, 600_000);
 
 test('B9 an object removed from the chart is pruned by the next ./setup.sh', async () => {
   // An object that an older chart had: applied as setup applies the stack (same field manager, same ApplySet).
