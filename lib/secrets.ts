@@ -64,3 +64,51 @@ export type StackSecrets = ReturnType<typeof stackSecrets>;
 export function secretMountPath(secret: SecretSpec): string {
   return `/run/secrets/${secret.name}`;
 }
+
+/** One file of a mounted Secret: `<name>/<key>`. */
+export interface SecretFile {
+  readonly secret: SecretSpec;
+  readonly key: string;
+}
+
+/** The files of `secret`, all of its keys by default. */
+export function secretFiles(secret: SecretSpec, ...keys: string[]): SecretFile[] {
+  const unknown = keys.filter((key) => !secret.keys.some((k) => k.key === key));
+  if (unknown.length > 0) throw new Error(`Secret ${secret.name} has no key ${unknown.join(', ')}; its keys are ${secret.keys.map((k) => k.key).join(', ')}`);
+  return (keys.length > 0 ? keys : secret.keys.map((k) => k.key)).map((key) => ({ secret, key }));
+}
+
+/** `<name>/<key>`, as srcs/common/read-secret and hand-over name a Secret file. */
+export function secretFileName(file: SecretFile): string {
+  return `${file.secret.name}/${file.key}`;
+}
+
+/**
+ * The unprivileged processes of a container that read Secret files themselves (B15), each through
+ * a copy of its own that the entrypoint makes at start (srcs/common/hand-over): `daemon`, the
+ * service's own daemon (php-fpm's pool user, Grafana's grafana); `metrics`, the pod's collector
+ * (serve-metrics' METRICS_USER). Every mounted Secret stays root's alone.
+ */
+export type SecretReader = 'daemon' | 'metrics';
+export const SECRET_READERS: readonly SecretReader[] = ['daemon', 'metrics'];
+
+/**
+ * Where the entrypoints put those copies: a memory-backed emptyDir the chart mounts (HANDED_DIR),
+ * so that a copy is written with a read-only root filesystem and, like the Secret, never to disk.
+ */
+export const HANDED_DIR = '/run/ft-secrets';
+
+/** The variable naming a reader's files for the entrypoint (`DAEMON_HANDED`, `METRICS_HANDED`): `<name>/<key>`, space-separated. */
+export function readerHandedVariable(reader: SecretReader): string {
+  return `${reader.toUpperCase()}_HANDED`;
+}
+
+/** The folder of a reader's copies; its files are `<folder>/<name>/<key>` (srcs/common/hand-over). */
+export function handedSecretsFolder(reader: SecretReader): string {
+  return `${HANDED_DIR}/${reader}`;
+}
+
+/** Where `reader` finds its copy of `file`. */
+export function handedSecretPath(reader: SecretReader, file: SecretFile): string {
+  return `${handedSecretsFolder(reader)}/${secretFileName(file)}`;
+}

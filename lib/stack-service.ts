@@ -31,7 +31,7 @@ import { Exposure, serviceExposure, ServiceType } from './endpoints';
 import { PanelSpec, PodMetrics } from './monitoring/dashboards';
 import { METRICS_PORT, METRICS_REUSE_SECONDS, PodMetric, scrapeAnnotations } from './monitoring/pod-metrics';
 import type { ConnectCommand, DatabaseMarker } from './probes/cluster';
-import { SecretSpec, secretMountPath, StackSecrets } from './secrets';
+import { HANDED_DIR, readerHandedVariable, SECRET_READERS, SecretFile, secretFileName, SecretReader, SecretSpec, secretMountPath, StackSecrets } from './secrets';
 
 /** The name shared by every object of the stack (the `app.kubernetes.io/instance` and `part-of` label). */
 export const STACK_NAME = 'ft-services';
@@ -109,12 +109,14 @@ interface CommonProps {
   /** Secrets that may be absent (the image then falls back, e.g. generates a key). @default [] */
   readonly optionalSecrets?: readonly SecretSpec[];
   /**
-   * Of `secrets`, those the service's unprivileged daemon reads itself (php-fpm's pool user,
-   * Grafana): mounted 0444. @default [] — every other Secret is mounted 0400, for root only: the
-   * entrypoints and the TLS servers' masters run as root, and no login user (the nginx container's
-   * SSH user) nor a worker may read them (B11).
+   * Of `secrets`, the files an unprivileged process of the container reads itself, by reader
+   * (lib/secrets.ts SecretReader): the entrypoint hands each reader a copy of its own at start
+   * (srcs/common/hand-over), under HANDED_DIR on a memory-backed emptyDir, and the chart
+   * tells it which files in `<READER>_HANDED`. @default {} — every Secret is mounted 0400 for root
+   * alone, whatever reads it: the entrypoints and the TLS servers' masters run as root, and no login
+   * user (the nginx container's SSH user), worker or other reader may read another's (B11, B15).
    */
-  readonly daemonReadSecrets?: readonly SecretSpec[];
+  readonly secretReaders?: Readonly<Partial<Record<SecretReader, readonly SecretFile[]>>>;
   /** ConfigMaps this construct makes and mounts, by the suffix of their name (`<service>-<key>`). @default {} */
   readonly configFolders?: Readonly<Record<string, ConfigFolder>>;
   readonly liveness: HealthCheck;
@@ -372,6 +374,12 @@ export class StackService extends Construct {
     );
     if (props.workload !== 'daemonset') ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/revisionHistoryLimit', 3));
 
+    const readers = SECRET_READERS.flatMap((reader) => {
+      const files = props.secretReaders?.[reader] ?? [];
+      const unmounted = files.filter((file) => !(props.secrets ?? []).includes(file.secret));
+      if (unmounted.length > 0) throw new Error(`${props.name}: secretReaders.${reader} names ${unmounted.map(secretFileName).join(', ')}, whose Secret is not in secrets`);
+      return files.length > 0 ? [[reader, files] as const] : [];
+    });
     const { resources } = props;
     const stopSeconds = props.stopSeconds ?? 10;
     const liveness = props.liveness;
@@ -389,6 +397,9 @@ export class StackService extends Construct {
         ...(props.podMetrics === undefined ? {} : { METRICS_LISTEN: METRICS_PORT, METRICS_CACHE_SECONDS: METRICS_REUSE_SECONDS }),
         // How long run-together waits for its servers after passing on the stop signal.
         ...(props.runTogether ?? true ? { RUN_TOGETHER_GRACE: stopSeconds } : {}),
+        // Which Secret files the entrypoint hands to which reader, and where (srcs/common/hand-over).
+        ...(readers.length === 0 ? {} : { HANDED_DIR }),
+        ...Object.fromEntries(readers.map(([reader, files]) => [readerHandedVariable(reader), files.map(secretFileName).join(' ')])),
       }).map(([key, value]) => [key, value instanceof kplus.EnvValue ? value : kplus.EnvValue.fromValue(String(value))])),
       resources: {
         cpu: { request: kplus.Cpu.millis(resources.cpuRequestMillis), limit: kplus.Cpu.millis(resources.cpuLimitMillis) },
@@ -419,12 +430,15 @@ export class StackService extends Construct {
     // cdk8s-plus's Capability names single capabilities (CAP_…) and has no ALL.
     if (this.runAs !== 'root') ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
 
-    const daemonRead = new Set(props.daemonReadSecrets ?? []);
-    for (const secret of daemonRead) {
-      if (!(props.secrets ?? []).includes(secret)) throw new Error(`${props.name}: daemonReadSecrets names ${secret.name}, which is not in secrets`);
+    for (const secret of props.secrets ?? []) this.mountSecret(secret, false);
+    for (const secret of props.optionalSecrets ?? []) this.mountSecret(secret, true);
+    if (readers.length > 0) {
+      // Memory-backed like the Secret volumes themselves (k8s.io/kubernetes v1.35.4
+      // pkg/volume/secret/secret.go mounts them through an emptyDir of medium Memory): a copy
+      // never reaches the node's disk. A few small files: the limit only bounds a runaway writer.
+      const handed = kplus.Volume.fromEmptyDir(this, 'HandedSecrets', 'handed-secrets', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+      this.container.mount(HANDED_DIR, handed);
     }
-    for (const secret of props.secrets ?? []) this.mountSecret(secret, false, daemonRead.has(secret) ? 0o444 : 0o400);
-    for (const secret of props.optionalSecrets ?? []) this.mountSecret(secret, true, 0o400);
     for (const { path, configMap } of configMaps) {
       const configVolume = kplus.Volume.fromConfigMap(this, `Config${configMap.name}`, configMap, { name: configMap.name });
       this.container.mount(path, configVolume, { readOnly: true });
@@ -579,10 +593,11 @@ export class StackService extends Construct {
     });
   }
 
-  private mountSecret(secret: SecretSpec, optional: boolean, mode: number): void {
+  /** Mounted 0400: root's alone (the kubelet writes the files as uid 0; see srcs/common/hand-over). */
+  private mountSecret(secret: SecretSpec, optional: boolean): void {
     const volume = kplus.Volume.fromSecret(this, `Secret${secret.name}`, kplus.Secret.fromSecretName(this, `Ref${secret.name}`, secret.name), {
       name: `secret-${secret.name}`,
-      defaultMode: mode,
+      defaultMode: 0o400,
       optional,
     });
     this.container.mount(secretMountPath(secret), volume, { readOnly: true });

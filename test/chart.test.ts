@@ -2,7 +2,7 @@ import { resolveStackConfig, SERVICE_NAMES } from '../lib/config';
 import { publicEndpoints } from '../lib/endpoints';
 import { ENDPOINT_DRAIN_SECONDS } from '../lib/stack-service';
 import { TELEGRAF_USER } from '../lib/services/telegraf';
-import { stackSecrets } from '../lib/secrets';
+import { HANDED_DIR, secretFiles, stackSecrets } from '../lib/secrets';
 import { containersOf, Manifest, matches, named, ofKind, synth, workloads } from './support/manifests';
 import { servedMetrics } from './support/model';
 
@@ -97,7 +97,10 @@ describe('S5–S9 services and ports', () => {
 
   test('S6 phpMyAdmin listens on 5000 and points at the mysql Service', () => {
     expect(servicePorts('phpmyadmin')).toEqual([5000]);
-    expect(env('phpmyadmin')).toEqual({ PMA_HOST: 'mysql', PMA_PORT: '3306', PMA_LISTEN: '5000', METRICS_LISTEN: '9117', METRICS_CACHE_SECONDS: '5', RUN_TOGETHER_GRACE: '10' });
+    expect(env('phpmyadmin')).toEqual({
+      PMA_HOST: 'mysql', PMA_PORT: '3306', PMA_LISTEN: '5000', METRICS_LISTEN: '9117', METRICS_CACHE_SECONDS: '5', RUN_TOGETHER_GRACE: '10',
+      HANDED_DIR: HANDED_DIR, DAEMON_HANDED: 'phpmyadmin/blowfish-secret',
+    });
   });
 
   test('S7 nginx listens on 80, 443 and 22 (SSH) on the shared address', () => {
@@ -231,23 +234,37 @@ describe('K2 credentials live in Secrets only', () => {
     }
   });
 
-  test('B11 every Secret is mounted 0400 (root only), except those an unprivileged daemon reads itself (0444)', () => {
-    const modes = Object.fromEntries(workloads(objects).map((w) => [w.metadata.name,
-      Object.fromEntries((w.spec.template.spec.volumes ?? []).filter((v: Manifest) => v.secret).map((v: Manifest) => [v.secret.secretName, v.secret.defaultMode.toString(8)]))]));
-    expect(modes).toEqual({
-      // The SSH user logs in here: nothing is readable but by root.
-      nginx: { 'tls': '400', 'ssh-user': '400', 'ssh-host-keys': '400' },
-      // php-fpm's workers read the database password, the salts and the blowfish secret.
-      wordpress: { 'tls': '400', 'mysql-wordpress': '444', 'wordpress-users': '400', 'wordpress-keys': '444' },
-      phpmyadmin: { 'tls': '400', 'phpmyadmin': '444' },
-      // The collector, run as nobody, reads the metrics password from a file the entrypoint writes for it.
-      mysql: { 'mysql-root': '400', 'mysql-wordpress': '400', 'mysql-metrics': '400' },
-      ftps: { 'tls': '400', 'ftps-user': '400' },
-      influxdb: { 'influxdb-admin': '400', 'influxdb-telegraf': '400', 'influxdb-grafana': '400' },
-      // Grafana reads its secrets itself, as user grafana; its collector /metrics' password and the certificate, as nobody.
-      grafana: { 'grafana-admin': '444', 'grafana-metrics': '444', 'influxdb-grafana': '444', 'tls': '444' },
-      telegraf: {},
+  test('B11 B15 every Secret is mounted 0400, for root alone, in every pod', () => {
+    const modes = workloads(objects).flatMap((w) => (w.spec.template.spec.volumes ?? []).filter((v: Manifest) => v.secret).map((v: Manifest) => v.secret.defaultMode));
+    expect(modes.length).toBeGreaterThan(0);
+    expect(new Set(modes)).toEqual(new Set([0o400]));
+  });
+
+  test('B15 a process that is not root gets copies of the Secret files its module declares, on a memory-backed volume of their own', () => {
+    const handed = Object.fromEntries(workloads(objects).map((w) => {
+      const [container] = containersOf(w);
+      const env = Object.fromEntries((container.env ?? []).filter((e: Manifest) => e.value !== undefined).map((e: Manifest) => [e.name, e.value]));
+      const volume = (w.spec.template.spec.volumes ?? []).find((v: Manifest) => v.name === 'handed-secrets');
+      const mount = (container.volumeMounts ?? []).find((m: Manifest) => m.name === 'handed-secrets');
+      return [w.metadata.name, { dir: env.HANDED_DIR, daemon: env.DAEMON_HANDED, metrics: env.METRICS_HANDED, volume: volume?.emptyDir, mountPath: mount?.mountPath }];
+    }).filter(([, v]) => v.dir !== undefined || v.volume !== undefined));
+    const onVolume = { dir: HANDED_DIR, volume: { medium: 'Memory', sizeLimit: '1Mi' }, mountPath: HANDED_DIR };
+    expect(handed).toEqual({
+      // php-fpm's workers: the database password and the salts (wp-config.php); the users' passwords are install.php's, as root.
+      wordpress: { ...onVolume, daemon: 'mysql-wordpress/password wordpress-keys/salt', metrics: undefined },
+      phpmyadmin: { ...onVolume, daemon: 'phpmyadmin/blowfish-secret', metrics: undefined },
+      // Grafana reads its own; its collector /metrics' password and the certificate, never its key.
+      grafana: {
+        ...onVolume,
+        daemon: 'grafana-admin/password grafana-metrics/password influxdb-grafana/password tls/tls.crt tls/tls.key',
+        metrics: 'grafana-metrics/password tls/tls.crt',
+      },
     });
+  });
+
+  test('B15 a reader is handed only keys its Secret has', () => {
+    const secrets = stackSecrets(resolveStackConfig({}));
+    expect(() => secretFiles(secrets.tls, 'tls.pem')).toThrow('Secret tls has no key tls.pem; its keys are tls.crt, tls.key');
   });
 
   test('K2 only the SSH host key may be absent (the image then generates one)', () => {
@@ -357,8 +374,10 @@ describe('S9 B3 monitoring wiring', () => {
     const datasource = configMap('grafana-datasources')['influxdb.yaml'];
     expect(datasource).toContain('url: http://influxdb:8086');
     expect(datasource).toContain('user: grafana');
-    expect(datasource).toContain('password: $__file{/run/secrets/influxdb-grafana/password}');
+    // Grafana's own copy of the mounted Secret (srcs/common/hand-over).
+    expect(datasource).toContain(`password: $__file{${HANDED_DIR}/daemon/influxdb-grafana/password}`);
     expect(mounts('grafana')['/run/secrets/influxdb-grafana']).toBeDefined();
+    expect(env('grafana').DAEMON_HANDED.split(' ')).toContain('influxdb-grafana/password');
   });
 
   test('S9 B3 Grafana gets one provisioned dashboard per service of the chart, itself included', () => {

@@ -47,7 +47,7 @@ test('B11 Grafana serves HTTPS on 3000 with the tls Secret, TLS 1.3 only', () =>
   const entrypoint = fs.readFileSync(path.join(SRCS, 'grafana', 'entrypoint.sh'), 'utf8');
   // The port the chart passes, as Grafana's own [server] http_port override.
   expect(entrypoint).toContain('export GF_SERVER_HTTP_PORT="$GRAFANA_LISTEN_PORT"');
-  expect(entrypoint).toContain('export GF_SERVER_CERT_FILE="$SECRETS_DIR/tls/tls.crt" GF_SERVER_CERT_KEY="$SECRETS_DIR/tls/tls.key"');
+  expect(entrypoint).toContain('export GF_SERVER_CERT_FILE="$grafana_secrets/tls/tls.crt" GF_SERVER_CERT_KEY="$grafana_secrets/tls/tls.key"');
   expect(entrypoint).toMatch(/read-secret [^\n]*tls\/tls\.crt tls\/tls\.key/);
 });
 
@@ -64,7 +64,7 @@ test('B10 B11 Grafana serves /metrics on its one port only behind basic auth, th
   // Neither may be empty: the entrypoint stops without the user, or without a non-empty password file.
   expect(entrypoint).toContain(': "${GRAFANA_METRICS_USER:?');
   expect(entrypoint).toMatch(new RegExp(`read-secret [^\n]*${passwordFile}`));
-  expect(entrypoint).toContain(`export GF_METRICS_BASIC_AUTH_PASSWORD="\\$__file{$SECRETS_DIR/${passwordFile}}"`);
+  expect(entrypoint).toContain(`export GF_METRICS_BASIC_AUTH_PASSWORD="\\$__file{$grafana_secrets/${passwordFile}}"`);
   // The collector logs in with the same user and the same file.
   expect(collector).toContain('user="${GRAFANA_METRICS_USER:?');
   expect(collector).toContain(`password=$(read-secret ${passwordFile})`);

@@ -3,7 +3,7 @@ import { publicEndpoints } from '../endpoints';
 import { dashboardFiles, dashboardProvider, DASHBOARDS_PATH, datasourceProvisioning, metricSelect, PanelSpec, podMetricsQuery, PodMetrics } from '../monitoring/dashboards';
 import { collectorReadNote, counter, gauge, MetricFamily } from '../monitoring/pod-metrics';
 import { wgetPing } from '../probes/connect';
-import { GRAFANA_METRICS_USER, secretMountPath } from '../secrets';
+import { GRAFANA_METRICS_USER, handedSecretPath, secretFiles } from '../secrets';
 import { configuredService, dataVolume, familyPanels, StackService, StackServiceContext } from '../stack-service';
 import { InfluxDb } from './influxdb';
 
@@ -85,7 +85,8 @@ export class Grafana extends StackService {
     // Its own dashboard is drawn before this construct exists: from the families it serves.
     const itself = { name: 'grafana', ownPanels: (namespace: string) => familyPanels('grafana', families, namespace) };
     const https = { name: 'https', containerPort: 3000, servicePort: publicEndpoints(config).grafana.port, listenVariable: 'GRAFANA_LISTEN_PORT' };
-    const passwordFile = `${secretMountPath(secrets.influxdbRead)}/${secrets.influxdbRead.keys[0].key}`;
+    const [datasourcePassword] = secretFiles(secrets.influxdbRead, 'password');
+    const passwordFile = handedSecretPath('daemon', datasourcePassword);
     super(scope, id, {
       ...configuredService(config, 'grafana', 'LoadBalancer'),
       component: 'monitoring',
@@ -98,10 +99,13 @@ export class Grafana extends StackService {
         GRAFANA_TLS_NAME: config.loadBalancer.address,
       },
       secrets: [secrets.grafanaAdmin, secrets.grafanaMetrics, secrets.influxdbRead, secrets.tls],
-      // Grafana reads them itself ($__file{} for the admin, /metrics' password and the datasource,
-      // its TLS key), as user grafana; the collector reads /metrics' password and the certificate as
-      // user nobody.
-      daemonReadSecrets: [secrets.grafanaAdmin, secrets.grafanaMetrics, secrets.influxdbRead, secrets.tls],
+      // Grafana reads them itself, as user grafana ($__file{} for the admin, /metrics' password and
+      // the datasource; its certificate and key); the collector reads /metrics' password and checks
+      // Grafana's certificate, as the metrics user.
+      secretReaders: {
+        daemon: [...secretFiles(secrets.grafanaAdmin), ...secretFiles(secrets.grafanaMetrics), datasourcePassword, ...secretFiles(secrets.tls)],
+        metrics: [...secretFiles(secrets.grafanaMetrics), ...secretFiles(secrets.tls, 'tls.crt')],
+      },
       configFolders: {
         datasources: {
           path: `${PROVISIONING}/datasources`,

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { publicEndpoints } from '../endpoints';
 import { NGINX_POD_METRICS, PHP_FPM_POD_METRICS } from '../monitoring/nginx-php-fpm';
 import { phpConnect } from '../probes/connect';
+import { secretFiles } from '../secrets';
 import { configuredService, StackService, StackServiceContext } from '../stack-service';
 import { MySql } from './mysql';
 
@@ -22,7 +23,7 @@ export class PhpMyAdmin extends StackService {
       env: { PMA_HOST: mysql.host, PMA_PORT: mysql.port },
       secrets: [secrets.tls, secrets.phpMyAdmin],
       // config.inc.php reads it in php-fpm's workers.
-      daemonReadSecrets: [secrets.phpMyAdmin],
+      secretReaders: { daemon: secretFiles(secrets.phpMyAdmin) },
       // nginx and php-fpm both answer, without depending on the database being up.
       liveness: { kind: 'http', path: '/healthz.php', port: https.containerPort, scheme: 'HTTPS' },
       replicas: config.replicas.phpmyadmin,

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { publicEndpoints } from '../endpoints';
 import { NGINX_POD_METRICS, PHP_FPM_POD_METRICS } from '../monitoring/nginx-php-fpm';
 import { phpConnect } from '../probes/connect';
+import { secretFiles } from '../secrets';
 import { configuredService, dataVolume, StackService, StackServiceContext } from '../stack-service';
 import { MySql } from './mysql';
 
@@ -33,7 +34,7 @@ export class WordPress extends StackService {
       },
       secrets: [secrets.tls, secrets.mysqlWordPress, secrets.wordpressUsers, secrets.wordpressKeys],
       // wp-config.php reads them in php-fpm's workers; the users' passwords only install.php (root).
-      daemonReadSecrets: [secrets.mysqlWordPress, secrets.wordpressKeys],
+      secretReaders: { daemon: [...secretFiles(secrets.mysqlWordPress), ...secretFiles(secrets.wordpressKeys)] },
       volume: dataVolume(config, 'wordpress', '/var/www/wordpress/wp-content/uploads'),
       liveness: { kind: 'http', path: '/healthz.php', port: https.containerPort, scheme: 'HTTPS' },
       // The first boot waits for MySQL's own first boot, then installs the site.

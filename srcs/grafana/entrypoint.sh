@@ -14,6 +14,14 @@ GRAFANA_CONFIG="${GRAFANA_CONFIG:-/etc/grafana.ini}"
 GRAFANA_HOME="${GRAFANA_HOME:-/usr/share/grafana}"
 GRAFANA_DATA="${GRAFANA_DATA:-/var/lib/grafana}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+# The Secret files Grafana and the collector read (the chart's secretReaders), and where each gets
+# copies of its own (srcs/common/hand-over); the collector runs as serve-metrics' user.
+: "${DAEMON_HANDED:?DAEMON_HANDED (the Secret files Grafana reads, NAME/KEY...) is required}"
+: "${METRICS_HANDED:?METRICS_HANDED (the Secret files the collector reads, NAME/KEY...) is required}"
+HANDED_DIR="${HANDED_DIR:-/run/ft-secrets}"
+grafana_secrets="$HANDED_DIR/daemon"
+metrics_secrets="$HANDED_DIR/metrics"
+metrics_user="${METRICS_USER:-nobody}"
 # Grafana's one port (the chart sets it), as Grafana's own override of grafana.ini [server]
 # http_port; the collector reads /metrics there on the loopback.
 GRAFANA_LISTEN_PORT="${GRAFANA_LISTEN_PORT:-3000}"
@@ -28,10 +36,15 @@ export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 # Fail early and clearly when a Secret is missing or empty: an empty /metrics password would leave
 # /metrics open.
 read-secret grafana-admin/password grafana-metrics/password tls/tls.crt tls/tls.key >/dev/null
-export GF_SECURITY_ADMIN_PASSWORD="\$__file{$SECRETS_DIR/grafana-admin/password}"
-export GF_METRICS_BASIC_AUTH_PASSWORD="\$__file{$SECRETS_DIR/grafana-metrics/password}"
+# shellcheck disable=SC2086 # lists of NAME/KEY words
+{
+  hand-over grafana "$grafana_secrets" $DAEMON_HANDED
+  hand-over "$metrics_user" "$metrics_secrets" $METRICS_HANDED
+}
+export GF_SECURITY_ADMIN_PASSWORD="\$__file{$grafana_secrets/grafana-admin/password}"
+export GF_METRICS_BASIC_AUTH_PASSWORD="\$__file{$grafana_secrets/grafana-metrics/password}"
 # HTTPS (grafana.ini [server] protocol): Grafana reads the certificate and its key itself.
-export GF_SERVER_CERT_FILE="$SECRETS_DIR/tls/tls.crt" GF_SERVER_CERT_KEY="$SECRETS_DIR/tls/tls.key"
+export GF_SERVER_CERT_FILE="$grafana_secrets/tls/tls.crt" GF_SERVER_CERT_KEY="$grafana_secrets/tls/tls.key"
 
 # A fresh volume is owned by root; the package does not create the data folder.
 mkdir -p "$GRAFANA_DATA/plugins"
@@ -39,4 +52,4 @@ chown -R grafana:grafana "$GRAFANA_DATA"
 
 exec run-together \
   su-exec grafana:grafana grafana server --homepath "$GRAFANA_HOME" --config "$GRAFANA_CONFIG" -- \
-  serve-metrics collect-metrics
+  env SECRETS_DIR="$metrics_secrets" serve-metrics collect-metrics

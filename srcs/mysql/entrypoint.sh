@@ -112,20 +112,15 @@ prepare_datadir() {
 }
 
 # The monitoring account's client options for collect-metrics, from the mysql-metrics Secret
-# at every start, readable by the collector's user only (0400). The client reads a double-quoted
-# option value with \\ and \" unescaped (MariaDB mysys/my_default.c,
+# at every start, handed to the collector's user alone (srcs/common/hand-over: 0400). The client
+# reads a double-quoted option value with \\ and \" unescaped (MariaDB mysys/my_default.c,
 # search_default_file_with_ext), so the password may hold any character but a newline; the
 # connection goes to the loopback, where the account lives.
 write_metrics_client_config() {
   metrics_password="$(read-secret mysql-metrics/password)"
   metrics_password="$(printf '%s' "$metrics_password" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
-  rm -f "$MYSQL_METRICS_CLIENT_CONFIG"
-  (
-    umask 0377
-    printf '[client]\nuser=%s\npassword="%s"\nprotocol=TCP\nhost=127.0.0.1\nport=%s\n' \
-      "$MYSQL_METRICS_USER" "$metrics_password" "$MYSQL_LISTEN_PORT" >"$MYSQL_METRICS_CLIENT_CONFIG"
-  )
-  chown "$metrics_reader" "$MYSQL_METRICS_CLIENT_CONFIG"
+  printf '[client]\nuser=%s\npassword="%s"\nprotocol=TCP\nhost=127.0.0.1\nport=%s\n' \
+    "$MYSQL_METRICS_USER" "$metrics_password" "$MYSQL_LISTEN_PORT" | hand-over "$metrics_reader" "$MYSQL_METRICS_CLIENT_CONFIG"
   unset metrics_password
 }
 

@@ -10,6 +10,11 @@ set -eu
 # Alpine paths and the container's port by default; the host tests (B5) point them at Debian's
 # php-fpm, a scratch copy of Debian's phpMyAdmin and loopback ports.
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+# The Secret files php-fpm's workers read (the chart's secretReaders), and where they get their
+# copies of them (srcs/common/hand-over).
+: "${DAEMON_HANDED:?DAEMON_HANDED (the Secret files php-fpm reads, NAME/KEY...) is required}"
+HANDED_DIR="${HANDED_DIR:-/run/ft-secrets}"
+PHP_FPM_SECRETS_DIR="$HANDED_DIR/daemon"
 PMA_LISTEN="${PMA_LISTEN:-5000}"
 # The pod's own metrics for telegraf (the chart's metrics port, serve-metrics), and where nginx
 # serves php-fpm's status to their collector (loopback only).
@@ -44,10 +49,12 @@ case "$PMA_PORT" in
   '' | *[!0-9]*) fail "PMA_PORT '$PMA_PORT' is not a port number" ;;
 esac
 read-secret tls/tls.crt tls/tls.key phpmyadmin/blowfish-secret >/dev/null
+# shellcheck disable=SC2086 # a list of NAME/KEY words
+hand-over "$PHP_FPM_USER" "$PHP_FPM_SECRETS_DIR" $DAEMON_HANDED
 
 # render-template reads the @NAME@ values from the environment; config.inc.php reads PMA_HOST,
-# PMA_PORT, PMA_TEMP_DIR, SECRETS_DIR and FT_SHARE through php-fpm.
-export RUN_TOGETHER_GRACE PMA_HOST PMA_PORT SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN METRICS_ROOT PHP_FPM_STATUS_PORT PMA_ROOT PMA_TEMP_DIR \
+# PMA_PORT, PMA_TEMP_DIR, SECRETS_DIR (its copies, php-fpm.conf) and FT_SHARE through php-fpm.
+export RUN_TOGETHER_GRACE PMA_HOST PMA_PORT SECRETS_DIR PHP_FPM_SECRETS_DIR FT_SHARE PMA_LISTEN METRICS_LISTEN METRICS_ROOT PHP_FPM_STATUS_PORT PMA_ROOT PMA_TEMP_DIR \
   NGINX_USER NGINX_RUN_DIR NGINX_STATUS_PORT PHP_FPM_LISTEN PHP_FPM_USER HEALTHZ_PHP
 
 mkdir -p "$NGINX_RUN_DIR" "$NGINX_CONF_DIR/http.d" "$PMA_TEMP_DIR"

@@ -17,6 +17,11 @@ export METRICS_LISTEN="${METRICS_LISTEN:-9117}"
 export METRICS_ROOT="${METRICS_ROOT:-/run/ft-metrics}"
 export PHP_FPM_STATUS_PORT="${PHP_FPM_STATUS_PORT:-8082}"
 export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
+# The Secret files php-fpm's workers read (the chart's secretReaders), and where they get their
+# copies of them (srcs/common/hand-over).
+: "${DAEMON_HANDED:?DAEMON_HANDED (the Secret files php-fpm reads, NAME/KEY...) is required}"
+HANDED_DIR="${HANDED_DIR:-/run/ft-secrets}"
+export PHP_FPM_SECRETS_DIR="$HANDED_DIR/daemon"
 export NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
 export NGINX_USER="${NGINX_USER:-nginx}"
 export NGINX_RUN_DIR="${NGINX_RUN_DIR:-/run/nginx}"
@@ -36,6 +41,8 @@ export FT_SHARE="${FT_SHARE:-/usr/local/share/ft-services}"
 log() { echo "wordpress-entrypoint: $*" >&2; }
 
 read-secret tls/tls.crt tls/tls.key >/dev/null
+# shellcheck disable=SC2086 # a list of NAME/KEY words
+hand-over "$PHP_FPM_USER" "$PHP_FPM_SECRETS_DIR" $DAEMON_HANDED
 
 render-template "$FT_SHARE/common/nginx.conf.template" "$NGINX_CONF_DIR/nginx.conf"
 render-template "$FT_SHARE/common/nginx-tls.conf.template" "$NGINX_CONF_DIR/tls.conf"

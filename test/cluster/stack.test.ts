@@ -12,11 +12,12 @@ import { Browser } from 'playwright-core';
 import { DAEMONSET_SERVICES, SERVICE_NAMES, ServiceName, StackConfig } from '../../lib/config';
 import { publicEndpoints } from '../../lib/endpoints';
 import { dashboardFiles } from '../../lib/monitoring/dashboards';
-import { stackSecrets } from '../../lib/secrets';
+import { SecretReader, stackSecrets } from '../../lib/secrets';
 import { readCredential, rememberedConfig } from '../../lib/setup/state';
 import { METRICS, SERIES_TAGS } from '../../lib/monitoring/telegraf-config';
 import { stackServices } from '../support/model';
 import { launchChromium, watchedPage } from '../services/support/browser';
+import { allowedTable, ReadersTable } from '../services/support/secret-readers';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
 import { CheckRow, checkRows, CONTEXT, Figures, kubectl, kubectlJson, onNode, OUTPUT, Proc, processes, requireClusterAccess, run, runTogetherStarted, Setup, SetupRun, waitFor } from './support/cluster';
 import { DASHBOARD } from './support/minikube-shim';
@@ -208,6 +209,59 @@ test('B15 figures: every container\'s ephemeral storage after check, read from t
   const over = measured.filter((m) => !(m.rootfs + m.logs < m.request && m.pod < m.request));
   expect(over).toEqual([]);
 });
+
+/**
+ * Who runs as whom in the images (their entrypoints): php-fpm's pool user (PHP_FPM_USER, `nobody`
+ * by default) and Grafana's `grafana` read the daemon's copies; serve-metrics' METRICS_USER the
+ * metrics'. The chart says which files each gets (secretReaders, `<READER>_HANDED`).
+ */
+const DAEMON_USER: Partial<Record<ServiceName, string>> = { wordpress: 'nobody', phpmyadmin: 'nobody', grafana: 'grafana' };
+/** Files an image makes from a Secret for one reader (srcs/mysql/entrypoint.sh: the collector's client options). */
+const MADE_FILES: Partial<Record<ServiceName, Record<string, { path: string; reader: SecretReader }>>> = {
+  mysql: { 'metrics client options': { path: '/run/mysql-metrics.cnf', reader: 'metrics' } },
+};
+
+test('B15 in every container, each user reads exactly the Secret files its module hands it: no mounted Secret, no other reader\'s copy', async () => {
+  const tables: string[][] = [];
+  const failures: Array<{ service: string; seen: ReadersTable; allowed: ReadersTable }> = [];
+  for (const service of SERVICE_NAMES) {
+    const deployment = await kubectlJson<{ spec: { template: { spec: { volumes?: Array<{ secret?: unknown }>; containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } } }>(
+      ['-n', config.namespace, 'get', 'deployment', service]).catch(() => undefined);
+    if (!deployment?.spec.template.spec.volumes?.some((volume) => volume.secret !== undefined)) continue;
+    const env = Object.fromEntries((deployment.spec.template.spec.containers[0].env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
+    const made = Object.entries(MADE_FILES[service] ?? {});
+    // Every user of the image's /etc/passwd but root, each file opened by cat as that user (setpriv, util-linux).
+    const script = `set -eu
+command -v setpriv >/dev/null || { echo "no setpriv in this image" >&2; exit 3; }
+echo "metrics-user \${METRICS_USER:-nobody}"
+files=''
+for f in /run/secrets/*/* "\${HANDED_DIR:-/nonexistent}"/*/*/* "$@"; do [ -f "$f" ] && files="$files $f" && echo "file $f"; done
+for user in $(awk -F: '$3 != 0 { print $1 }' /etc/passwd); do
+  echo "user $user"
+  gid=$(id -g "$user")
+  for f in $files; do
+    if setpriv --reuid "$user" --regid "$gid" --init-groups cat "$f" >/dev/null 2>&1; then echo "reads $user $f"; fi
+  done
+done`;
+    const out = await kubectl(['-n', config.namespace, 'exec', `deployment/${service}`, '-c', service, '--', 'sh', '-c', script, 'sh', ...made.map(([, file]) => file.path)]);
+    const lines = out.split('\n').map((line) => line.split(' '));
+    const label = (file: string) => made.find(([, m]) => m.path === file)?.[0]
+      ?? (file.startsWith('/run/secrets/') ? `mounted/${file.slice('/run/secrets/'.length)}` : file.slice(`${env.HANDED_DIR}/`.length));
+    const metricsUser = lines.find(([kind]) => kind === 'metrics-user')?.[1] ?? 'nobody';
+    const users = lines.filter(([kind]) => kind === 'user').map(([, user]) => user);
+    const seen: ReadersTable = Object.fromEntries([...new Set(users)].sort().map((user) => [user, lines.filter(([kind, who]) => kind === 'reads' && who === user).map(([, , file]) => label(file)).sort()]));
+    const readerUsers: Partial<Record<SecretReader, string>> = { daemon: DAEMON_USER[service], metrics: metricsUser };
+    const extra: Record<string, string[]> = {};
+    for (const [name, file] of made) (extra[readerUsers[file.reader] as string] ??= []).push(name);
+    const allowed = allowedTable(env, users, readerUsers, extra);
+    const files = lines.filter(([kind]) => kind === 'file').map(([, file]) => label(file));
+    tables.push([service, files.join(', '), Object.entries(seen).filter(([, read]) => read.length > 0).map(([user, read]) => `${user}: ${read.join(', ')}`).join('; ') || 'none', `${users.length} users`]);
+    if (JSON.stringify(seen) !== JSON.stringify(allowed)) failures.push({ service, seen, allowed });
+  }
+  figures.add('B15 who reads which Secret file, as each user of each container (setpriv + cat)', [['service', 'files (mounted/… the Secret volumes, daemon/… metrics/… the copies handed over)', 'users that read one', 'users tried'], ...tables]);
+  expect(tables.map(([service]) => service)).toEqual(expect.arrayContaining(['grafana', 'wordpress', 'phpmyadmin', 'mysql']));
+  expect(failures).toEqual([]);
+}, 300_000);
 
 describe('from the user\'s machine, on the one address', () => {
   test('S7 http answers 301 to https, /wordpress 307 to WordPress, SSH logs in (check\'s S7 rows)', () => {

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { connectFtps, downloadText, passiveReply, probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer, uploadText } from '../../lib/probes/ftps';
 import { childPids, crashChild, randomSecret, startServer, stopAll } from './support/harness';
+import { secretReaders } from './support/secret-readers';
 import { Ftps, FTPS_ENTRYPOINT, ftpsEnv, ftpsHealthcheck, FtpsSetup, FTPS_USER as USER, prepareFtps, startFtps as start } from './support/ftps';
 
 let setup: FtpsSetup;
@@ -27,6 +28,12 @@ beforeAll(async () => {
 });
 
 afterAll(stopAll);
+
+test('B15 no user but root reads a Secret: the FTP user, vsftpd\'s unprivileged user and the metrics\' read none', () => {
+  const { seen, allowed } = secretReaders('ftps', { env: ftps.env, users: [USER, 'nobody', ftps.env.METRICS_USER ?? 'nobody'] });
+  expect(Object.values(allowed).flat()).toEqual([]);
+  expect(seen).toEqual(allowed);
+});
 
 test('S8 upload, listing and download over explicit TLS in passive mode return the same bytes', async () => {
   const result = await probeFtpsTransfer(endpoint(ftps), USER, password);

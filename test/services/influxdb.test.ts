@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { childPids, crashChild, randomSecret, stopAll, writeSecrets } from './support/harness';
+import { secretReaders } from './support/secret-readers';
 import { InfluxDatabase, influxQuery, influxWrite, prepareInflux, startInflux, startScratchInflux } from './support/influxdb';
 
 afterAll(stopAll);
@@ -15,6 +16,12 @@ const point = (value: number) => `probe,service=test value=${value} ${Date.now()
 describe('first boot', () => {
   let db: InfluxDatabase;
   beforeAll(async () => { db = await startScratchInflux('influxdb-first-boot'); });
+
+  test('B15 no user but root reads a Secret: influxdb, the metrics\' user and nobody read none', () => {
+    const { seen, allowed } = secretReaders('influxdb', { env: db.env, users: ['influxdb', db.env.METRICS_USER ?? 'nobody', 'nobody'] });
+    expect(Object.values(allowed).flat()).toEqual([]);
+    expect(seen).toEqual(allowed);
+  });
 
   test('K2 an anonymous client can neither query nor write (authentication is on)', async () => {
     expect((await influxQuery(db, 'SHOW DATABASES')).status).toBe(401);

@@ -6,6 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { crashChild, stopAll, writeSecrets, randomSecret } from './support/harness';
+import { secretReaders } from './support/secret-readers';
 import { MysqlDatabase, mysqlHealthcheck, mysqlQuery, prepareMysql, startMysql, startScratchMysql } from './support/mysql';
 
 afterAll(stopAll);
@@ -38,6 +39,16 @@ describe('first boot', () => {
     expect(good.output.trim()).toBe('root@localhost');
     expect(rootOverSocketAsNobody(db, `${db.rootPassword}x`).output).toMatch(/Access denied/);
     expect(() => mysqlQuery(db, 'root', db.rootPassword, 'SELECT 1')).toThrow(/Access denied for user 'root'@'127.0.0.1'/);
+  });
+
+  test('B15 only the collector\'s user reads a credential: its client options; mysql and nobody read no Secret', () => {
+    const metricsUser = db.env.METRICS_USER ?? 'nobody';
+    const { seen, allowed } = secretReaders('mysql', {
+      env: db.env, users: ['mysql', metricsUser, 'nobody'],
+      madeFiles: { 'metrics client options': { path: db.metricsClientConfig, user: metricsUser } },
+    });
+    expect(seen[metricsUser]).toEqual(['metrics client options']);
+    expect(seen).toEqual(allowed);
   });
 
   test('K1 the healthcheck passes with a real query on a healthy server', () => {

@@ -15,6 +15,7 @@ import { servedMetricsAt } from './support/metrics';
 import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
 import { childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll } from './support/harness';
+import { secretReaders } from './support/secret-readers';
 import { createSshUser, NGINX_ENTRYPOINT, NginxContainer, nginxHealthcheck, removeUser, startNginxContainer } from './support/nginx';
 
 function expectOk(result: ProbeResult): void {
@@ -50,6 +51,13 @@ afterAll(async () => {
   await stopAll();
   await new Promise((resolve) => backend?.close(resolve));
   users.forEach(removeUser);
+});
+
+test('B15 no user but root reads a Secret: the SSH user, nginx\'s workers\' user and nobody read none', () => {
+  const { env } = nginx;
+  const { seen, allowed } = secretReaders('nginx', { env, users: [env.SSH_USER, env.NGINX_USER, env.METRICS_USER ?? 'nobody', 'nobody'] });
+  expect(Object.values(allowed).flat()).toEqual([]);
+  expect(seen).toEqual(allowed);
 });
 
 test('S7 http answers 301 to https with the same host, path and query', async () => {

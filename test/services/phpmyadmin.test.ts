@@ -11,6 +11,7 @@ import { crashChild } from './support/harness';
 import { servedMetricsAt } from './support/metrics';
 import { MysqlDatabase } from './support/mysql';
 import { NginxContainer } from './support/nginx';
+import { copiesDiffering, secretReaders } from './support/secret-readers';
 import { PhpMyAdminBehindNginx, PhpMyAdminContainer, startPhpMyAdminBehindNginx, stopPhpMyAdminBehindNginx } from './support/phpmyadmin';
 
 function expectOk(result: ProbeResult): void {
@@ -29,6 +30,14 @@ beforeAll(async () => {
 });
 
 afterAll(() => stopPhpMyAdminBehindNginx(fixture));
+
+test('B15 php-fpm\'s user reads its own copy of the blowfish secret; nginx\'s user and the metrics\' read no Secret', () => {
+  const { env } = pma;
+  const { seen, allowed } = secretReaders('phpmyadmin', { env, users: [env.NGINX_USER, env.PHP_FPM_USER, env.METRICS_USER, 'nobody'], readerUsers: { daemon: env.PHP_FPM_USER } });
+  expect(seen[env.PHP_FPM_USER]).toEqual(['daemon/phpmyadmin/blowfish-secret']);
+  expect(seen).toEqual(allowed);
+  expect(copiesDiffering(env)).toEqual([]);
+});
 
 test('S6 phpMyAdmin serves its login page and all its assets directly over TLS', async () => {
   expectOk(await phpMyAdminLoginPage('S6', pma.url, { ca: pma.cert }));

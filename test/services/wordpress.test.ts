@@ -11,6 +11,7 @@ import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../li
 import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
 import { expectBoundedFlood, servedMetricsAt, underFlood } from './support/metrics';
 import { mysqlQuery } from './support/mysql';
+import { copiesDiffering, secretReaders } from './support/secret-readers';
 import { ENTRYPOINT, fetchInsecure, startEntrypoint, startWordpress, WordpressSite } from './support/wordpress';
 
 let site: WordpressSite;
@@ -66,6 +67,14 @@ test('K1 /healthz.php answers 200 through nginx and php-fpm', async () => {
 test('K2 wp-config.php is never served', async () => {
   const reply = await fetchInsecure(`${site.baseUrl}/wp-config.php`);
   expect(reply.status).toBe(403);
+});
+
+test('B15 php-fpm\'s user reads its own copies of the database password and the salts; nginx\'s user, the metrics\' and nobody read no Secret', () => {
+  const { env } = site;
+  const { seen, allowed } = secretReaders('wordpress', { env, users: [env.NGINX_USER, env.PHP_FPM_USER, env.METRICS_USER, 'nobody'], readerUsers: { daemon: env.PHP_FPM_USER } });
+  expect(seen[env.PHP_FPM_USER]).toEqual(['daemon/mysql-wordpress/password', 'daemon/wordpress-keys/salt']);
+  expect(seen).toEqual(allowed);
+  expect(copiesDiffering(env)).toEqual([]);
 });
 
 describe('B11 WordPress gives away nothing to anonymous clients', () => {

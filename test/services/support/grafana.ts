@@ -17,7 +17,11 @@ export const GRAFANA_COLLECTOR = path.join(SRCS, 'grafana', 'collect-metrics');
 /** The load balancer's address, which the certificate names (a documentation address, RFC 5737), not the loopback. */
 export const GRAFANA_TLS_NAME = '192.0.2.10';
 
-/** The tls Secret as setup makes it (lib/setup/credentials.ts), mounted as the chart mounts Grafana's: 0444. */
+/**
+ * The tls Secret as setup makes it (lib/setup/credentials.ts), its certificate readable by the collector's
+ * user as the copy the grafana entrypoint hands it (srcs/common/hand-over) is: 0444 here, the collector
+ * running as serve-metrics' default user.
+ */
 export function grafanaTlsSecret(dir: string, address = GRAFANA_TLS_NAME): { cert: string; key: string } {
   fs.mkdirSync(dir, { recursive: true });
   makeCertificate(dir, address);
@@ -38,7 +42,7 @@ export interface GrafanaPod {
   readonly metrics: MetricsServer;
   readonly admin: Login;
   readonly metricsLogin: Login;
-  /** The Secrets as mounted (grafana-metrics/password, tls/tls.crt). */
+  /** The collector's copies of the Secrets (grafana-metrics/password, tls/tls.crt), as the entrypoint hands them. */
   readonly secretsDir: string;
 }
 

@@ -383,8 +383,8 @@ export function makeTlsPair(dir: string): { cert: string; key: string } {
 
 /**
  * Writes Secret-like files (`<dir>/<secret>/<key>`), as the chart mounts them at /run/secrets:
- * owned by root, mode 0400, or 0444 for a Secret an unprivileged daemon reads (B11, the chart's
- * `daemonReadSecrets`).
+ * owned by root, mode 0400 (B11, B15); another `mode` only where a test hands the files to a reader
+ * itself instead of an entrypoint (srcs/common/hand-over).
  */
 export function writeSecrets(dir: string, secrets: Readonly<Record<string, Readonly<Record<string, string>>>>, mode = 0o400): string {
   for (const [secret, keys] of Object.entries(secrets)) {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
+import { chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './nginx';
@@ -50,14 +50,16 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
 
   const secrets = path.join(dir, 'secrets');
   const cert = fs.readFileSync(makeTlsPair(path.join(secrets, 'tls')).cert, 'utf8');
-  // Read by php-fpm's workers (lib/services/phpmyadmin.ts daemonReadSecrets).
-  writeSecrets(secrets, { phpmyadmin: { 'blowfish-secret': randomSecret(24) } }, 0o444);
+  writeSecrets(secrets, { phpmyadmin: { 'blowfish-secret': randomSecret(24) } });
   const port = await freePort();
   const env = {
     PATH: busyboxPath(),
     PMA_HOST: database.host,
     PMA_PORT: String(database.port),
     SECRETS_DIR: secrets,
+    HANDED_DIR: path.join(dir, 'handed'),
+    // The files php-fpm's workers get copies of (lib/services/phpmyadmin.ts secretReaders).
+    DAEMON_HANDED: chartEnvironment('phpmyadmin').DAEMON_HANDED,
     PMA_LISTEN: `127.0.0.1:${port}`,
     PMA_ROOT: root,
     PMA_TEMP_DIR: tempDir,

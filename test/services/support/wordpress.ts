@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
-import { HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 
@@ -93,9 +93,9 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
   ];
   const secrets = writeSecrets(path.join(dir, 'secrets'), {
     'wordpress-users': Object.fromEntries(users.map((user) => [user.login, user.password])),
+    'mysql-wordpress': { password: db.password },
+    'wordpress-keys': { salt: randomSecret(32) },
   });
-  // Read by php-fpm's workers (lib/services/wordpress.ts daemonReadSecrets).
-  writeSecrets(secrets, { 'mysql-wordpress': { password: db.password }, 'wordpress-keys': { salt: randomSecret(32) } }, 0o444);
   makeTlsPair(path.join(secrets, 'tls'));
 
   const port = await freePort();
@@ -109,19 +109,22 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     WORDPRESS_TITLE: title,
     WORDPRESS_URL: baseUrl,
     WORDPRESS_USERS: users.map((user) => `${user.login}:${user.role}:${user.email}`).join(' '),
+    // The files php-fpm's workers get copies of (lib/services/wordpress.ts secretReaders).
+    DAEMON_HANDED: chartEnvironment('wordpress').DAEMON_HANDED,
     // Debian and scratch overrides of the image's Alpine defaults.
     PATH: busyboxPath(),
     FT_SHARE: SRCS,
     WORDPRESS_ROOT: root,
     WORDPRESS_LISTEN: `127.0.0.1:${port}`,
     SECRETS_DIR: secrets,
+    HANDED_DIR: path.join(dir, 'handed'),
     NGINX_CONF_DIR: path.join(dir, 'nginx'),
     NGINX_USER: 'www-data',
     NGINX_RUN_DIR: path.join(dir, 'run'),
     NGINX_STATUS_PORT: String(await freePort()),
     PHP_FPM_BIN: debianPhpFpm(),
     PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
-    PHP_FPM_USER: 'www-data',
+    PHP_FPM_USER: 'nobody',
     PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
     METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
     METRICS_ROOT: path.join(dir, 'metrics'),
