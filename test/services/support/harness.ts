@@ -382,6 +382,18 @@ export function makeTlsPair(dir: string): { cert: string; key: string } {
 }
 
 /**
+ * A folder `bin` holding `su-exec USER:GROUP COMMAND...` (Alpine's; Debian 13 has none) as a
+ * two-line shim that runs util-linux's setpriv with the same arguments, the same exec. Put it first
+ * on an entrypoint's PATH.
+ */
+export function suExecShim(bin: string): string {
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(path.join(bin, 'su-exec'),
+    '#!/bin/sh\nset -eu\nspec="$1"; shift\nexec setpriv --reuid="${spec%%:*}" --regid="${spec#*:}" --init-groups "$@"\n', { mode: 0o755 });
+  return bin;
+}
+
+/**
  * Writes Secret-like files (`<dir>/<secret>/<key>`), as the chart mounts them at /run/secrets:
  * owned by root, mode 0400 (B11, B15); another `mode` only where a test hands the files to a reader
  * itself instead of an entrypoint (srcs/common/hand-over).

@@ -6,11 +6,10 @@
  * `su-exec` (Alpine's), so a two-line shim with the same calling convention runs util-linux's
  * `setpriv` instead. srcs/influxdb is on the PATH, as the image installs its collect-metrics.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CONFIG } from '../../../lib/config';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
-import { HOST_METRICS_ENV, IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { HOST_METRICS_ENV, IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, writeSecrets } from './harness';
 
 export const INFLUXDB_ENTRYPOINT = path.join(SRCS, 'influxdb', 'entrypoint.sh');
 export const INFLUXDB_CONFIG = path.join(SRCS, 'influxdb', 'influxdb.conf');
@@ -46,11 +45,7 @@ export interface InfluxDatabase extends InfluxSetup {
 export async function prepareInflux(name = 'influxdb'): Promise<InfluxSetup> {
   requireInfluxd();
   const dir = scratchDir(name);
-  const bin = path.join(dir, 'bin');
-  fs.mkdirSync(bin);
-  // su-exec USER:GROUP COMMAND... (Alpine) as setpriv (Debian): same arguments, same exec.
-  fs.writeFileSync(path.join(bin, 'su-exec'),
-    '#!/bin/sh\nset -eu\nspec="$1"; shift\nexec setpriv --reuid="${spec%%:*}" --regid="${spec#*:}" --init-groups "$@"\n', { mode: 0o755 });
+  const bin = suExecShim(path.join(dir, 'bin'));
   const users = {
     admin: { name: 'admin', password: randomSecret() },
     writer: { name: 'telegraf', password: randomSecret() },
