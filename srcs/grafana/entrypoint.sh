@@ -21,7 +21,7 @@ export SECRETS_DIR="${SECRETS_DIR:-/run/secrets}"
 HANDED_DIR="${HANDED_DIR:-/run/ft-secrets}"
 grafana_secrets="$HANDED_DIR/daemon"
 metrics_secrets="$HANDED_DIR/metrics"
-metrics_user="${METRICS_USER:-nobody}"
+metrics_user="${METRICS_USER:?METRICS_USER (the user of the metrics server, set by the image) is required}"
 # Grafana's one port (the chart sets it), as Grafana's own override of grafana.ini [server]
 # http_port; the collector reads /metrics there on the loopback.
 GRAFANA_LISTEN_PORT="${GRAFANA_LISTEN_PORT:-3000}"
@@ -50,6 +50,9 @@ export GF_SERVER_CERT_FILE="$grafana_secrets/tls/tls.crt" GF_SERVER_CERT_KEY="$g
 mkdir -p "$GRAFANA_DATA/plugins"
 chown -R grafana:grafana "$GRAFANA_DATA"
 
+# The collector reads its copies (serve-metrics passes it this environment); Grafana reads its own
+# through the paths above, never through SECRETS_DIR.
+export SECRETS_DIR="$metrics_secrets"
 exec run-together \
   su-exec grafana:grafana grafana server --homepath "$GRAFANA_HOME" --config "$GRAFANA_CONFIG" -- \
-  env SECRETS_DIR="$metrics_secrets" serve-metrics collect-metrics
+  serve-metrics collect-metrics
