@@ -15,8 +15,10 @@
  *   `latest`, so an image a node already holds is the one the tag names;
  * - requests of 1 CPU / 512Mi → the config's per-service resources, which fit minikube (K5);
  * - `runAsNonRoot` + read-only root filesystem → root entrypoints that drop privileges themselves,
- *   as the official images do (the Pod Security Standard "baseline" still holds, B4); a service
- *   that needs no root (telegraf) runs as its image's numeric user, read-only, with no capability (`runAs`);
+ *   as the official images do (the Pod Security Standard "baseline" still holds, B4), each keeping
+ *   only the capabilities its module names with their reasons (B15), on a read-only root
+ *   filesystem where its module says so (`rootFilesystem`); a service that needs no root
+ *   (telegraf) runs as its image's numeric user, read-only, with no capability (`runAs`);
  * - a 30-second TCP startup probe → a startup probe on the real health check with a first-boot
  *   allowance per service (a first-boot MySQL or WordPress install takes longer);
  * - the `cdk8s.io/metadata.addr` selector → `app.kubernetes.io/*` labels (K4);
@@ -27,6 +29,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AutoscalingSpec, DaemonSetService, dataClaimName, ResourceSpec, SERVICE_NAMES, ServiceName, StackConfig, StatefulService } from './config';
+import { capabilityList, CapabilityReasons } from './capabilities';
 import { Exposure, serviceExposure, ServiceType } from './endpoints';
 import { PanelSpec, PodMetrics } from './monitoring/dashboards';
 import { METRICS_PORT, METRICS_REUSE_SECONDS, PodMetric, scrapeAnnotations } from './monitoring/pod-metrics';
@@ -62,6 +65,21 @@ export interface NumericUser {
   readonly user: number;
   readonly group: number;
 }
+
+/** A folder a service writes though its root filesystem is read-only: an emptyDir volume of its own (B15). */
+export interface WritableFolder {
+  readonly path: string;
+  /** What writes there. */
+  readonly why: string;
+}
+
+/**
+ * The container's root filesystem (B15): read-only, with the folders the service writes on emptyDir
+ * volumes of their own, by name (the volume is `writable-<name>`); or writable, and why.
+ */
+export type RootFilesystem =
+  | { readonly readOnly: true; readonly writable: Readonly<Record<string, WritableFolder>> }
+  | { readonly readOnly: false; readonly because: string };
 
 /** What every service construct is given: the stack's configuration and its Secrets. */
 export interface StackServiceContext {
@@ -165,6 +183,15 @@ interface CommonProps {
    * every capability dropped. @default 'root'
    */
   readonly runAs?: 'root' | NumericUser;
+  /**
+   * The only capabilities the container keeps, each with why it needs it (B15): every other is
+   * dropped, the runtime's defaults too (containerd's: CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW
+   * SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE, containerd
+   * oci/spec.go defaultUnixCaps). `{}` for none.
+   */
+  readonly capabilities: CapabilityReasons;
+  /** Whether the root filesystem is read-only and where the service writes, or why it stays writable. */
+  readonly rootFilesystem: RootFilesystem;
   /** The metrics the pods serve themselves on METRICS_PORT, and who may read them there (B10). @default none */
   readonly podMetrics?: ServedPodMetrics;
   /** Panels of the service's own work that are not its pods' metrics (telegraf's own). @default none */
@@ -242,6 +269,11 @@ const STOP_MARGIN_SECONDS = 5;
 /** Seconds between two startup-probe attempts. */
 const STARTUP_PERIOD_SECONDS = 5;
 
+/** The emptyDir volume of a read-only container's writable folder `key` (B15). */
+export function writableVolumeName(key: string): string {
+  return `writable-${key}`;
+}
+
 /** The labels every object of a service carries (K4). */
 function serviceLabels(name: ServiceName, component: string, version: string): Record<string, string> {
   return {
@@ -315,6 +347,10 @@ export class StackService extends Construct {
   readonly clientsOnly: boolean;
   /** Who the container runs as: root, or the image's numeric user. */
   readonly runAs: 'root' | NumericUser;
+  /** The capabilities the container keeps, with their reasons; it drops every other. */
+  readonly capabilities: CapabilityReasons;
+  /** Whether the container's root filesystem is read-only, and where it writes then. */
+  readonly rootFilesystem: RootFilesystem;
   /** What its pods serve on METRICS_PORT, if anything. */
   readonly podMetrics?: ServedPodMetrics;
   readonly checks: ServiceChecks;
@@ -329,6 +365,8 @@ export class StackService extends Construct {
     this.connectsTo = props.connectsTo ?? [];
     this.clientsOnly = props.clientsOnly ?? false;
     this.runAs = props.runAs ?? 'root';
+    this.capabilities = props.capabilities;
+    this.rootFilesystem = props.rootFilesystem;
     this.podMetrics = props.podMetrics;
     this.checks = props.checks;
     this.panels = props.panels;
@@ -405,12 +443,12 @@ export class StackService extends Construct {
         cpu: { request: kplus.Cpu.millis(resources.cpuRequestMillis), limit: kplus.Cpu.millis(resources.cpuLimitMillis) },
         memory: { request: Size.mebibytes(resources.memoryRequestMebibytes), limit: Size.mebibytes(resources.memoryLimitMebibytes) },
       },
-      securityContext: this.runAs === 'root'
-        ? { ensureNonRoot: false, readOnlyRootFilesystem: false, privileged: false, allowPrivilegeEscalation: false }
-        : {
-          ensureNonRoot: true, user: this.runAs.user, group: this.runAs.group, readOnlyRootFilesystem: true, privileged: false,
-          allowPrivilegeEscalation: false,
-        },
+      securityContext: {
+        ...(this.runAs === 'root' ? { ensureNonRoot: false } : { ensureNonRoot: true, user: this.runAs.user, group: this.runAs.group }),
+        readOnlyRootFilesystem: this.rootFilesystem.readOnly,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+      },
       startup: toProbe(readiness, {
         periodSeconds: Duration.seconds(STARTUP_PERIOD_SECONDS),
         failureThreshold: Math.ceil((props.firstBootSeconds ?? 60) / STARTUP_PERIOD_SECONDS),
@@ -428,7 +466,14 @@ export class StackService extends Construct {
     );
 
     // cdk8s-plus's Capability names single capabilities (CAP_…) and has no ALL.
-    if (this.runAs !== 'root') ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }));
+    const add = capabilityList(this.capabilities);
+    ApiObject.of(this.workload).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'], ...(add.length > 0 ? { add } : {}) }));
+
+    if (this.rootFilesystem.readOnly) {
+      for (const [key, folder] of Object.entries(this.rootFilesystem.writable)) {
+        this.container.mount(folder.path, kplus.Volume.fromEmptyDir(this, `Writable${key}`, writableVolumeName(key)));
+      }
+    }
 
     for (const secret of props.secrets ?? []) this.mountSecret(secret, false);
     for (const secret of props.optionalSecrets ?? []) this.mountSecret(secret, true);

@@ -1,10 +1,11 @@
+import { capabilityList } from '../lib/capabilities';
 import { resolveStackConfig, SERVICE_NAMES } from '../lib/config';
 import { publicEndpoints } from '../lib/endpoints';
-import { ENDPOINT_DRAIN_SECONDS } from '../lib/stack-service';
+import { ENDPOINT_DRAIN_SECONDS, writableVolumeName } from '../lib/stack-service';
 import { TELEGRAF_USER } from '../lib/services/telegraf';
 import { HANDED_DIR, secretFiles, stackSecrets } from '../lib/secrets';
 import { containersOf, Manifest, matches, named, ofKind, synth, workloads } from './support/manifests';
-import { servedMetrics } from './support/model';
+import { servedMetrics, stackServices } from './support/model';
 
 const stack = synth();
 const objects = stack.charts['ft-services'];
@@ -537,7 +538,40 @@ describe('B15 least privilege', () => {
   });
 
   test.each(SERVICE_NAMES.filter((name) => name !== 'telegraf'))('B15 %s starts as root, its entrypoint dropping privileges, never privileged nor escalating', (name) => {
-    expect(container(name).securityContext).toEqual({ runAsNonRoot: false, readOnlyRootFilesystem: false, privileged: false, allowPrivilegeEscalation: false });
+    expect(container(name).securityContext).toEqual({
+      runAsNonRoot: false, readOnlyRootFilesystem: expect.any(Boolean), privileged: false, allowPrivilegeEscalation: false, capabilities: expect.anything(),
+    });
+  });
+
+  test.each(stackServices().map((service) => [service.name, service] as const))('B15 %s\'s root filesystem is read-only, its writable folders each on an emptyDir of its own, or its module says why not', (name, service) => {
+    const { rootFilesystem } = service;
+    expect(container(name).securityContext.readOnlyRootFilesystem).toBe(rootFilesystem.readOnly);
+    // Other emptyDirs (the handed-over Secrets' copies) are not the root filesystem's.
+    const emptyDirs = workload(name).spec.template.spec.volumes.filter((volume: Manifest) => volume.emptyDir !== undefined && volume.name.startsWith(writableVolumeName('')))
+      .map((volume: Manifest) => volume.name);
+    const mounts = Object.fromEntries(container(name).volumeMounts.map((mount: Manifest) => [mount.name, mount.path ?? mount.mountPath]));
+    if (rootFilesystem.readOnly) {
+      const writable = Object.entries(rootFilesystem.writable);
+      expect(emptyDirs.sort()).toEqual(writable.map(([key]) => writableVolumeName(key)).sort());
+      for (const [key, folder] of writable) expect(mounts[writableVolumeName(key)]).toBe(folder.path);
+    } else {
+      expect(emptyDirs).toEqual([]);
+      expect(rootFilesystem.because.length).toBeGreaterThan(20);
+    }
+  });
+
+  test.each(stackServices().map((service) => [service.name, service] as const))('B15 %s drops every capability and adds back exactly those its module gives a reason for', (name, service) => {
+    const add = capabilityList(service.capabilities);
+    expect(container(name).securityContext.capabilities).toEqual({ drop: ['ALL'], ...(add.length > 0 ? { add } : {}) });
+    for (const [capability, reason] of Object.entries(service.capabilities)) expect({ capability, reason: reason.length > 20 }).toEqual({ capability, reason: true });
+  });
+
+  // The Pod Security Standard "baseline" lets a container add these only (kubernetes.io, Pod Security
+  // Standards, "Capabilities"); NET_RAW, one of the runtime's defaults, is kept by none.
+  test('B4 B15 no container adds a capability beyond the baseline\'s, nor NET_RAW', () => {
+    const baseline = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+    const added = SERVICE_NAMES.flatMap((name) => container(name).securityContext.capabilities.add ?? []);
+    expect(added.filter((capability: string) => !baseline.includes(capability) || capability === 'NET_RAW')).toEqual([]);
   });
 });
 

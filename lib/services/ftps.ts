@@ -106,6 +106,19 @@ export class Ftps extends StackService {
       volume: dataVolume(config, 'ftps', '/var/lib/ftp'),
       liveness: { kind: 'exec', command: ['healthcheck'] },
       podMetrics: { families: [{ metrics: FTPS_METRICS, panels: ftpsPanels }], scrapedBy: 'telegraf' },
+      capabilities: {
+        CHOWN: 'set-password rewrites /etc/shadow with its owner and group (chpasswd); the entrypoint hands the FTP user its home '
+          + 'on the volume, serve-metrics its state folder to METRICS_USER',
+        SETGID: 'vsftpd\'s sessions and socat\'s (serve-metrics) connections change to their own groups',
+        SETUID: 'vsftpd\'s sessions and socat\'s (serve-metrics) connections change to their own users',
+        NET_BIND_SERVICE: 'vsftpd listens on 21, a port below 1024',
+        SYS_CHROOT: 'vsftpd confines each session to a folder (chroot_local_user, secure_chroot_dir)',
+      },
+      rootFilesystem: {
+        readOnly: false,
+        because: 'the entrypoint writes the FTP user\'s account and password into /etc/passwd and /etc/shadow at every start '
+          + '(adduser, set-password), where PAM reads them, and renders vsftpd\'s config into /etc/vsftpd',
+      },
       checks: { processToKill: 'vsftpd' },
     });
   }

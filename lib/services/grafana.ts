@@ -119,6 +119,19 @@ export class Grafana extends StackService {
       firstBootSeconds: 120,
       connectsTo: [influxdb],
       podMetrics: { families, scrapedBy: 'telegraf' },
+      capabilities: {
+        CHOWN: 'the entrypoint hands the data folder to grafana, serve-metrics its state folder to METRICS_USER',
+        KILL: 'run-together watches and stops Grafana, which runs as grafana (kill -0, the stop signal)',
+        SETGID: 'su-exec runs Grafana as grafana\'s group, socat (serve-metrics) its connections as METRICS_USER\'s',
+        SETUID: 'su-exec runs Grafana as grafana, socat (serve-metrics) its connections as METRICS_USER',
+      },
+      rootFilesystem: {
+        readOnly: true,
+        writable: {
+          run: { path: '/run', why: 'serve-metrics\' CGI folder' },
+          tmp: { path: '/tmp', why: 'Grafana\'s temporary files' },
+        },
+      },
       checks: { processToKill: 'grafana', connect: wgetPing },
     });
   }

@@ -106,6 +106,22 @@ export class InfluxDb extends StackService {
       podMetrics: { families: [{ metrics: INFLUXDB_METRICS, panels: influxdbPanels }], scrapedBy: 'telegraf' },
       // influxd closes its shards (writing their caches to disk) on SIGTERM.
       stopSeconds: 25,
+      capabilities: {
+        CHOWN: 'the entrypoint hands the storage folder to influxdb, serve-metrics its state folder to METRICS_USER',
+        FOWNER: 'the entrypoint closes the storage folder (chmod 0750) once influxdb owns it',
+        DAC_OVERRIDE: 'the entrypoint, as root, looks for and writes its marker in the storage folder, influxdb\'s and closed to others',
+        KILL: 'the entrypoint watches (wait-until: kill -0) and stops its temporary influxd, which runs as influxdb, and '
+          + 'run-together the real one',
+        SETGID: 'su-exec runs influxd as influxdb\'s group, socat (serve-metrics) its connections as METRICS_USER\'s',
+        SETUID: 'su-exec runs influxd as influxdb, socat (serve-metrics) its connections as METRICS_USER',
+      },
+      rootFilesystem: {
+        readOnly: true,
+        writable: {
+          run: { path: '/run', why: 'serve-metrics\' CGI folder' },
+          tmp: { path: '/tmp', why: 'the temporary files of influxd and of the entrypoint\'s tools' },
+        },
+      },
       checks: {
         processToKill: 'influxd',
         // The influx CLI runs -execute line by line, and INSERT only as a line of its own.

@@ -95,6 +95,23 @@ export class MySql extends StackService {
       podMetrics: { families: [{ metrics: MYSQL_METRICS, panels: mysqlPanels }], scrapedBy: 'telegraf' },
       // InnoDB flushes its buffer pool and logs on a normal shutdown (SIGTERM); a large pool takes a while.
       stopSeconds: 25,
+      capabilities: {
+        CHOWN: 'the entrypoint hands the data folder to mysql and the monitoring client\'s options to METRICS_USER, serve-metrics '
+          + 'its state folder to METRICS_USER',
+        FOWNER: 'the entrypoint closes the data folder (chmod 0750) once mysql owns it',
+        DAC_OVERRIDE: 'the entrypoint, as root, looks for and writes its markers in the data folder, mysql\'s and closed to others',
+        KILL: 'the entrypoint watches (wait-until: kill -0) and stops its temporary mariadbd, which runs as mysql, and '
+          + 'run-together the real one',
+        SETGID: 'mariadbd (--user=mysql) and socat\'s (serve-metrics) connections change to their own groups',
+        SETUID: 'mariadbd (--user=mysql) and socat\'s (serve-metrics) connections change to their own users',
+      },
+      rootFilesystem: {
+        readOnly: true,
+        writable: {
+          run: { path: '/run', why: 'mariadbd\'s socket and the entrypoint\'s monitoring client options; serve-metrics\' CGI folder' },
+          tmp: { path: '/tmp', why: 'mariadbd\'s temporary files (tmpdir)' },
+        },
+      },
       checks: {
         processToKill: 'mariadbd',
         dataSurvives: {

@@ -47,6 +47,20 @@ export class Nginx extends StackService {
       connectsTo: [phpMyAdmin],
       podMetrics: { families: [NGINX_POD_METRICS], scrapedBy: 'telegraf' },
       // The HTTP probes would notice nginx's death; sshd's is the one to prove.
+      capabilities: {
+        CHOWN: 'set-password rewrites /etc/shadow with its owner and group (chpasswd); serve-metrics hands its state folder to '
+          + 'METRICS_USER; nginx\'s master hands its temp folders to its workers\' user (nginx src/core/ngx_file.c '
+          + 'ngx_create_paths); sshd hands a login\'s terminal to its user (openssh sshpty.c pty_setowner)',
+        SETGID: 'nginx\'s workers, sshd\'s sessions and socat\'s (serve-metrics) connections change to their own groups',
+        SETUID: 'nginx\'s workers, sshd\'s sessions and socat\'s (serve-metrics) connections change to their own users',
+        NET_BIND_SERVICE: 'nginx listens on 80 and 443, sshd on 22: ports below 1024',
+        SYS_CHROOT: 'sshd confines its unauthenticated child to an empty folder (privilege separation, chroot)',
+      },
+      rootFilesystem: {
+        readOnly: false,
+        because: 'the entrypoint writes the SSH user\'s account and password into /etc/passwd and /etc/shadow at every start '
+          + '(adduser, set-password), and renders nginx\'s and sshd\'s configs into /etc beside the image\'s own files',
+      },
       checks: { processToKill: 'sshd', connect: curlConnect, connectAnyPort: true },
     });
   }

@@ -108,12 +108,15 @@ export class Telegraf extends StackService {
       liveness: { kind: 'http', path: '/', port: TELEGRAF_HEALTH_PORT, scheme: 'HTTP' },
       apiAccess: true,
       runAs: TELEGRAF_USER,
+      // It reads files its user may read and listens on a port above 1024.
+      capabilities: {},
       // Nobody connects to telegraf: a policy with no client admits nothing. The kubelet's probes
       // come from the pod's own node, which a NetworkPolicy always admits (kubernetes.io, "Network
       // Policies": traffic to and from the node where a Pod is running is always allowed).
       clientsOnly: true,
       connectsTo: [influxdb],
       panels: telegrafPanels,
+      rootFilesystem: { readOnly: true, writable: {} },
       checks: { processToKill: 'telegraf', connect: wgetPing },
       // Its image runs telegraf alone, which flushes its outputs on SIGTERM itself.
       runTogether: false,

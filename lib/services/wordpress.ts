@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { NGINX_PHP_FPM_CAPABILITIES } from '../capabilities';
 import { publicEndpoints } from '../endpoints';
 import { NGINX_POD_METRICS, PHP_FPM_POD_METRICS } from '../monitoring/nginx-php-fpm';
 import { phpConnect } from '../probes/connect';
@@ -41,6 +42,16 @@ export class WordPress extends StackService {
       firstBootSeconds: 420,
       connectsTo: [mysql],
       podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
+      capabilities: {
+        ...NGINX_PHP_FPM_CAPABILITIES,
+        CHOWN: 'the entrypoint hands the uploads folder to php-fpm\'s user, serve-metrics its state folder to METRICS_USER, and '
+          + 'nginx\'s master its temp folders to its workers\' user (nginx src/core/ngx_file.c ngx_create_paths)',
+      },
+      rootFilesystem: {
+        readOnly: false,
+        because: 'the entrypoint renders nginx\'s and php-fpm\'s configs into /etc/nginx and /etc/php83 at every start, beside '
+          + 'the image\'s own files there (not yet moved to a volume)',
+      },
       checks: { processToKill: 'nginx', connect: phpConnect, connectAnyPort: true },
     });
   }

@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { connectFtps, downloadText, passiveReply, probeFtpsPassiveAddress, probeFtpsPlainLoginRefused, probeFtpsTransfer, uploadText } from '../../lib/probes/ftps';
-import { childPids, crashChild, randomSecret, startServer, stopAll } from './support/harness';
+import { asContainer, childPids, crashChild, randomSecret, startServer, stopAll } from './support/harness';
 import { secretReaders } from './support/secret-readers';
 import { Ftps, FTPS_ENTRYPOINT, ftpsEnv, ftpsHealthcheck, FtpsSetup, FTPS_USER as USER, prepareFtps, startFtps as start } from './support/ftps';
 
@@ -121,7 +121,7 @@ test.each([
   ['users', 'is the name of a group of this image'],
 ])('B11 FTPS_USER=%s (an account or group of the image) stops the entrypoint with a clear message', async (name, reason) => {
   const env = await ftpsEnv(setup, `user-${name}`);
-  const server = startServer({ name: `ftps-${name}`, command: 'sh', args: [FTPS_ENTRYPOINT], env: { ...env, FTPS_USER: name }, logFile: path.join(setup.dir, `user-${name}.log`) });
+  const server = startServer({ name: `ftps-${name}`, ...asContainer('ftps', 'sh', [FTPS_ENTRYPOINT]), env: { ...env, FTPS_USER: name }, logFile: path.join(setup.dir, `user-${name}.log`) });
   expect(await server.waitForExit(15000)).toBe(1);
   expect(server.log()).toMatch(new RegExp(`^check-login-name: FTPS_USER '${name}' ${reason}; choose another name\n$`));
 });

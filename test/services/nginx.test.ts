@@ -14,7 +14,7 @@ import { NGINX_METRICS } from '../../lib/monitoring/nginx-php-fpm';
 import { servedMetricsAt } from './support/metrics';
 import { Client } from 'ssh2';
 import { sshLogin, sshLoginRefused, sshRun } from '../../lib/probes/ssh';
-import { childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll } from './support/harness';
+import { asContainer, childPids, crashChild, freePort, makeTlsPair, run, scratchDir, startServer, stopAll } from './support/harness';
 import { secretReaders } from './support/secret-readers';
 import { createSshUser, NGINX_ENTRYPOINT, NginxContainer, nginxHealthcheck, removeUser, startNginxContainer } from './support/nginx';
 
@@ -153,7 +153,7 @@ test.each([
   ['daemon', 'is a system account of this image (uid 1)'],
   ['users', 'is the name of a group of this image'],
 ])('B11 SSH_USER=%s (an account or group of the image) stops the entrypoint with a clear message', async (name, reason) => {
-  const server = startServer({ name: `nginx-${name}`, command: 'sh', args: [NGINX_ENTRYPOINT], env: { ...nginx.env, SSH_USER: name }, logFile: path.join(nginx.dir, `user-${name}.log`) });
+  const server = startServer({ name: `nginx-${name}`, ...asContainer('nginx', 'sh', [NGINX_ENTRYPOINT]), env: { ...nginx.env, SSH_USER: name }, logFile: path.join(nginx.dir, `user-${name}.log`) });
   expect(await server.waitForExit(15000)).toBe(1);
   expect(server.log()).toBe(`check-login-name: SSH_USER '${name}' ${reason}; choose another name\n`);
 });

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { NGINX_METRICS, PHP_FPM_METRICS } from '../../lib/monitoring/nginx-php-fpm';
 import { httpRequest } from '../../lib/probes/http';
 import { probeWordpressHome, probeWordpressUser, wordpressLogin } from '../../lib/probes/wordpress';
-import { crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
+import { asContainer, crashChild, freePort, startServer, stopAll, writeSecrets, randomSecret } from './support/harness';
 import { expectBoundedFlood, servedMetricsAt, underFlood } from './support/metrics';
 import { mysqlQuery } from './support/mysql';
 import { copiesDiffering, secretReaders } from './support/secret-readers';
@@ -192,7 +192,7 @@ test('S5 the first boot waits for the database, then exits non-zero when it neve
   const closed = await freePort();
   const started = Date.now();
   const server = startServer({
-    name: 'wordpress-no-db', command: 'sh', args: [ENTRYPOINT],
+    name: 'wordpress-no-db', ...asContainer('wordpress', 'sh', [ENTRYPOINT]),
     env: { ...site.env, WORDPRESS_DB_HOST: `127.0.0.1:${closed}`, WORDPRESS_DB_WAIT_SECONDS: '4', NGINX_CONF_DIR: path.join(site.dir, 'nginx-no-db') },
     logFile: path.join(site.dir, 'wordpress-no-db.log'),
   });

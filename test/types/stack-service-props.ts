@@ -8,7 +8,7 @@ import { configuredService, dataVolume, StackService, StackServiceProps } from '
 
 const config = resolveStackConfig();
 const liveness = { kind: 'exec', command: ['true'] } as const;
-const common = { component: 'test', ports: [], liveness, checks: { processToKill: 'true' } };
+const common = { component: 'test', ports: [], liveness, checks: { processToKill: 'true' }, capabilities: {}, rootFilesystem: { readOnly: false, because: 'a test' } as const };
 
 export function statefulServiceNeedsItsVolume(scope: Construct): void {
   // @ts-expect-error mysql is a stateful service: without a volume it does not compile (K6).
@@ -29,4 +29,15 @@ export function statefulServicesDoNotScale(): StackServiceProps {
 export function daemonSetsAreDeclared(): StackServiceProps {
   // @ts-expect-error telegraf runs on every node (K7): it must say workload 'daemonset'.
   return { ...configuredService(config, 'telegraf', 'none'), ...common };
+}
+
+export function capabilitiesAreStated(): StackServiceProps {
+  const { capabilities: _none, ...withoutCapabilities } = common;
+  // @ts-expect-error every service states the capabilities it keeps, even none (B15).
+  return { ...configuredService(config, 'nginx', 'LoadBalancer'), ...withoutCapabilities };
+}
+
+export function capabilitiesAreKnownNames(): StackServiceProps {
+  // @ts-expect-error a capability is one of Linux's, by its name without CAP_ (B15).
+  return { ...configuredService(config, 'nginx', 'LoadBalancer'), ...common, capabilities: { CAP_CHOWN: 'the entrypoint chowns' } };
 }

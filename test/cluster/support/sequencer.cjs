@@ -7,7 +7,7 @@
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-const ORDER = ['stack.test.ts', 'k8.test.ts', 'metrics-port.test.ts'];
+const ORDER = ['stack.test.ts', 'k8.test.ts', 'metrics-port.test.ts', 'least-privilege.test.ts'];
 const rank = (file) => {
   const index = ORDER.indexOf(require('path').basename(file));
   if (index < 0) throw new Error(`${file}: not in test/cluster/support/sequencer.cjs's ORDER; say where it runs among ${ORDER.join(', ')}`);

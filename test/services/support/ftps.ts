@@ -6,7 +6,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { Capability } from '../../../lib/capabilities';
+import { asContainer, FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 
 export const FTPS_USER = 'ftpstest';
 export const FTPS_ENTRYPOINT = path.join(SRCS, 'ftps', 'entrypoint.sh');
@@ -80,10 +81,10 @@ export async function ftpsEnv(setup: FtpsSetup, name: string, pasvAddress = '127
 }
 
 /** Starts the entrypoint, its environment changed by `overrides`, and waits until the healthcheck passes. */
-export async function startFtps(setup: FtpsSetup, name: string, pasvAddress = '127.0.0.1', overrides: Readonly<Record<string, string>> = {}): Promise<Ftps> {
+export async function startFtps(setup: FtpsSetup, name: string, pasvAddress = '127.0.0.1', overrides: Readonly<Record<string, string>> = {}, without: readonly Capability[] = []): Promise<Ftps> {
   const env = { ...await ftpsEnv(setup, name, pasvAddress), ...overrides };
   const port = Number(env.FTPS_LISTEN_PORT);
-  const server = startServer({ name, command: 'sh', args: [FTPS_ENTRYPOINT], env, logFile: path.join(setup.dir, `${name}.log`) });
+  const server = startServer({ name, ...asContainer('ftps', 'sh', [FTPS_ENTRYPOINT], without), env, logFile: path.join(setup.dir, `${name}.log`) });
   await waitFor(`${name} healthcheck`, () => {
     if (!server.running) throw new Error(`${name} exited:\n${server.log()}`);
     return ftpsHealthcheck(port) === 0;

@@ -10,7 +10,7 @@ import { GRAFANA_METRICS_USER, HANDED_DIR } from '../../../lib/secrets';
 import { makeCertificate } from '../../../lib/setup/credentials';
 import { synth } from '../../support/manifests';
 import { GrafanaStandIn, GrafanaStandInOptions, Login, startGrafanaStandIn } from './grafana-stand-in';
-import { chartEnvironment, freePort, haveCommand, HOST_METRICS_USER, IMAGE_PATH, randomSecret, run, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, writeSecrets } from './harness';
+import { asContainer, chartEnvironment, freePort, haveCommand, HOST_METRICS_USER, IMAGE_PATH, randomSecret, run, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, writeSecrets } from './harness';
 import { MetricsServer, startMetricsServer } from './metrics';
 
 export * from './grafana-stand-in';
@@ -139,7 +139,7 @@ export async function startGrafanaContainer(name = 'grafana'): Promise<GrafanaCo
   for (const [file, text] of Object.entries(datasources.data as Record<string, string>)) {
     fs.writeFileSync(path.join(dir, 'provisioning', 'datasources', file), text.split(`${HANDED_DIR}/`).join(`${handed}/`));
   }
-  const server = startServer({ name, command: 'sh', args: [path.join(SRCS, 'grafana', 'entrypoint.sh')], env, logFile: path.join(dir, `${name}.log`) });
+  const server = startServer({ name, ...asContainer('grafana', 'sh', [path.join(SRCS, 'grafana', 'entrypoint.sh')]), env, logFile: path.join(dir, `${name}.log`) });
   const url = `https://127.0.0.1:${port}`;
   await waitFor(`${name} on ${url}`, async () => {
     if (!server.running) throw new Error(`${name} exited: ${server.log()}`);

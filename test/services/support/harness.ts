@@ -11,9 +11,10 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { Capability } from '../../../lib/capabilities';
 import { ServiceName, StackConfigOverrides } from '../../../lib/config';
 import { filesUnder } from '../../../lib/files';
-import { synth } from '../../support/manifests';
+import { synth, workloads } from '../../support/manifests';
 import { podEnvironment } from '../../support/pod-environment';
 
 /**
@@ -74,6 +75,28 @@ export function chartEnvironment(service: ServiceName, adaptation: HostAdaptatio
       + 'which a host-only value would hide: the image must not read a variable the cluster sets');
   }
   return { ...pod, ...standIns, ...hostOnly };
+}
+
+/** The capabilities the chart lets `service`'s container keep (its securityContext's `add`, after dropping ALL). */
+let defaultChart: ReturnType<typeof synth> | undefined;
+export function chartCapabilities(service: ServiceName): Capability[] {
+  defaultChart ??= synth();
+  const workload = workloads(defaultChart.all).find((w) => w.metadata.name === service);
+  const { capabilities } = workload!.spec.template.spec.containers[0].securityContext;
+  if (!capabilities.drop.includes('ALL')) throw new Error(`${service}: the chart does not drop ALL capabilities`);
+  return capabilities.add ?? [];
+}
+
+/**
+ * COMMAND as `service`'s container runs it (B15): as root with only the capabilities the chart lets
+ * it keep, less `without`. util-linux's setpriv bounds the set and clears the inheritable one; root's
+ * permitted and effective sets after exec are its bounding set (capabilities(7), "Capabilities and
+ * execution of programs by root"), as the runtime gives a container's first process.
+ */
+export function asContainer(service: ServiceName, command: string, args: readonly string[], without: readonly Capability[] = []): { command: string; args: string[] } {
+  const kept = chartCapabilities(service).filter((capability) => !without.includes(capability));
+  const bounding = ['-all', ...kept.map((capability) => `+${capability.toLowerCase()}`)].join(',');
+  return { command: 'setpriv', args: ['--inh-caps=-all', `--bounding-set=${bounding}`, '--', command, ...args] };
 }
 
 /**

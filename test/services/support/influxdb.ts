@@ -9,7 +9,8 @@
 import * as path from 'path';
 import { DEFAULT_CONFIG } from '../../../lib/config';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
-import { HOST_METRICS_ENV, IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, writeSecrets } from './harness';
+import { Capability } from '../../../lib/capabilities';
+import { asContainer, HOST_METRICS_ENV, IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, writeSecrets } from './harness';
 
 export const INFLUXDB_ENTRYPOINT = path.join(SRCS, 'influxdb', 'entrypoint.sh');
 export const INFLUXDB_CONFIG = path.join(SRCS, 'influxdb', 'influxdb.conf');
@@ -88,8 +89,8 @@ export async function prepareInflux(name = 'influxdb'): Promise<InfluxSetup> {
 }
 
 /** Starts our entrypoint on `setup` and waits until /ping answers with authentication on. */
-export async function startInflux(setup: InfluxSetup, timeoutMs = 60000): Promise<InfluxDatabase> {
-  const server = startServer({ name: 'influxdb', command: 'sh', args: [INFLUXDB_ENTRYPOINT], env: setup.env, logFile: path.join(setup.dir, 'influxdb.log') });
+export async function startInflux(setup: InfluxSetup, timeoutMs = 60000, without: readonly Capability[] = []): Promise<InfluxDatabase> {
+  const server = startServer({ name: 'influxdb', ...asContainer('influxdb', 'sh', [INFLUXDB_ENTRYPOINT], without), env: setup.env, logFile: path.join(setup.dir, 'influxdb.log') });
   await waitFor('influxdb with authentication', async () => {
     if (!server.running) throw new Error(`influxdb exited:\n${server.log()}`);
     // The temporary init server answers /ping too; only the real one refuses an anonymous query.

@@ -10,7 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
-import { FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
+import { Capability } from '../../../lib/capabilities';
+import { asContainer, FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
 
 /** Everything needed to connect to, restart or inspect one scratch MySQL. */
 export interface MysqlSetup {
@@ -111,11 +112,10 @@ export function mysqlHealthcheck(setup: MysqlSetup): { status: number | null; ou
 }
 
 /** Starts our entrypoint on `setup` and waits until our healthcheck passes. */
-export async function startMysql(setup: MysqlSetup, timeoutMs = 60000): Promise<MysqlDatabase> {
+export async function startMysql(setup: MysqlSetup, timeoutMs = 60000, without: readonly Capability[] = []): Promise<MysqlDatabase> {
   const server = startServer({
     name: 'mysql',
-    command: 'sh',
-    args: [MYSQL_ENTRYPOINT],
+    ...asContainer('mysql', 'sh', [MYSQL_ENTRYPOINT], without),
     env: setup.env,
     logFile: path.join(setup.dir, 'mysql.log'),
   });

@@ -7,7 +7,8 @@ import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { HOST_METRICS_ENV, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { Capability } from '../../../lib/capabilities';
+import { asContainer, HOST_METRICS_ENV, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 
 export const NGINX_ENTRYPOINT = path.join(SRCS, 'nginx', 'entrypoint.sh');
@@ -31,6 +32,8 @@ export interface NginxOptions {
   readonly hostKey?: string;
   /** Reuse this scratch folder and ports (a restart of the same container). */
   readonly reuse?: NginxContainer;
+  /** Capabilities of the chart's list the container runs without (B15). @default none */
+  readonly without?: readonly Capability[];
 }
 
 export interface NginxContainer {
@@ -105,7 +108,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
     WWW_ROOT: path.join(SRCS, 'nginx', 'www'),
     FT_SHARE: SRCS,
   };
-  const server = startServer({ name: 'nginx container', command: 'sh', args: [NGINX_ENTRYPOINT], env, logFile: path.join(dir, 'nginx.log') });
+  const server = startServer({ name: 'nginx container', ...asContainer('nginx', 'sh', [NGINX_ENTRYPOINT], options.without), env, logFile: path.join(dir, 'nginx.log') });
   const container: NginxContainer = { dir, server, httpPort, httpsPort, sshPort, cert, sshUser, sshPassword, env };
   await waitFor('nginx container healthcheck', () => {
     if (!server.running) throw new Error('exited');

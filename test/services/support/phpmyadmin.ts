@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
+import { Capability } from '../../../lib/capabilities';
+import { asContainer, chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './nginx';
@@ -34,7 +35,7 @@ export interface PhpMyAdminContainer {
 }
 
 /** Starts our phpMyAdmin container's entrypoint against `database` and waits for /healthz.php. */
-export async function startPhpMyAdminContainer(database: { host: string; port: number }): Promise<PhpMyAdminContainer> {
+export async function startPhpMyAdminContainer(database: { host: string; port: number }, without: readonly Capability[] = []): Promise<PhpMyAdminContainer> {
   requirePhpMyAdmin();
   const dir = scratchDir('phpmyadmin');
   const root = path.join(dir, 'root');
@@ -79,7 +80,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
     FT_SHARE: SRCS,
   };
-  const server = startServer({ name: 'phpmyadmin container', command: 'sh', args: [PMA_ENTRYPOINT], env, logFile: path.join(dir, 'phpmyadmin.log') });
+  const server = startServer({ name: 'phpmyadmin container', ...asContainer('phpmyadmin', 'sh', [PMA_ENTRYPOINT], without), env, logFile: path.join(dir, 'phpmyadmin.log') });
   const url = `https://127.0.0.1:${port}/`;
   await waitFor('phpmyadmin /healthz.php', async () => {
     if (!server.running) throw new Error('exited');

@@ -10,7 +10,8 @@
 import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
-import { chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { Capability } from '../../../lib/capabilities';
+import { asContainer, chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 
@@ -49,8 +50,8 @@ export function requireWordpressPackages(): void {
 export const ENTRYPOINT = path.join(SRCS, 'wordpress', 'entrypoint.sh');
 
 /** Starts (or restarts) the entrypoint of `site` and waits until /healthz.php answers over TLS. */
-export async function startEntrypoint(site: Omit<WordpressSite, 'server'>, name = 'wordpress'): Promise<Server> {
-  const server = startServer({ name, command: 'sh', args: [ENTRYPOINT], env: site.env, logFile: path.join(site.dir, `${name}.log`) });
+export async function startEntrypoint(site: Omit<WordpressSite, 'server'>, name = 'wordpress', without: readonly Capability[] = []): Promise<Server> {
+  const server = startServer({ name, ...asContainer('wordpress', 'sh', [ENTRYPOINT], without), env: site.env, logFile: path.join(site.dir, `${name}.log`) });
   await waitFor(`${name} /healthz.php`, async () => {
     if (!server.running) throw new Error(`${name} exited`);
     const reply = await fetchInsecure(`${site.baseUrl}/healthz.php`);
@@ -75,7 +76,7 @@ export async function fetchInsecure(url: string, headers: Record<string, string>
 }
 
 /** Prepares and starts a WordPress site: 1 administrator and 3 users of other roles. */
-export async function startWordpress(name = 'wordpress'): Promise<WordpressSite> {
+export async function startWordpress(name = 'wordpress', without: readonly Capability[] = []): Promise<WordpressSite> {
   requireWordpressPackages();
   const db = await startScratchMysql(`${name}-mysql`);
   const dir = scratchDir(name);
@@ -133,5 +134,5 @@ export async function startWordpress(name = 'wordpress'): Promise<WordpressSite>
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
   };
   const site = { dir, baseUrl, port, title, users, db, env };
-  return { ...site, server: await startEntrypoint(site, name) };
+  return { ...site, server: await startEntrypoint(site, name, without) };
 }
