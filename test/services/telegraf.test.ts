@@ -15,7 +15,7 @@ import { dashboardFiles } from '../../lib/monitoring/dashboards';
 import { METRICS, TELEGRAF_HEALTH_PORT, TELEGRAF_RBAC_RULES, telegrafDocument, telegrafInputs } from '../../lib/monitoring/telegraf-config';
 import { TELEGRAF_USER } from '../../lib/services/telegraf';
 import { grafanaInterpolate, panelQueries } from '../support/influxql';
-import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, stopAll, waitFor } from './support/harness';
+import { freePort, makeTlsPair, OUTPUT_ROOT, randomSecret, scratchDir, Server, stopAll, waitFor, WaitingIsFutile } from './support/harness';
 import { InfluxDatabase, influxQuery, startScratchInflux } from './support/influxdb';
 import { grafanaTraffic, startGrafanaPod } from './support/grafana';
 import { ClusterStandIn, StandInPod, startClusterStandIn } from './support/kubelet';
@@ -247,7 +247,7 @@ describe('S9 K7 the real telegraf on the generated config, into a real InfluxDB'
     }, 10000);
     // Two whole Grafana intervals after the first one: every rate panel has two buckets to compare.
     await waitFor('telegraf writing for three 10 s intervals', async () => {
-      if (!telegraf.running) throw new Error(`telegraf exited:\n${telegraf.log()}`);
+      if (!telegraf.running) throw new WaitingIsFutile(`telegraf exited:\n${telegraf.log()}`);
       await Promise.all(Object.values(sources).map((source) => source.traffic()));
       const series = await grafanaQuery(db, db.database, `SELECT count("${METRICS.telegrafAgent.written}") FROM "${METRICS.telegrafAgent.measurement}" WHERE time > now() - 5m GROUP BY time(${GRAFANA_INTERVAL}) fill(none)`);
       return (series[0]?.values.length ?? 0) >= 4;

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Capability } from '../../../lib/capabilities';
-import { asContainer, FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { asContainer, FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, freePort, haveCommand, makeTlsPair, randomSecret, scratchDir, Server, SRCS, startServer, waitFor, WaitingIsFutile, writeSecrets } from './harness';
 
 export const FTPS_USER = 'ftpstest';
 export const FTPS_ENTRYPOINT = path.join(SRCS, 'ftps', 'entrypoint.sh');
@@ -86,7 +86,7 @@ export async function startFtps(setup: FtpsSetup, name: string, pasvAddress = '1
   const port = Number(env.FTPS_LISTEN_PORT);
   const server = startServer({ name, ...asContainer('ftps', 'sh', [FTPS_ENTRYPOINT], without), env, logFile: path.join(setup.dir, `${name}.log`) });
   await waitFor(`${name} healthcheck`, () => {
-    if (!server.running) throw new Error(`${name} exited:\n${server.log()}`);
+    if (!server.running) throw new WaitingIsFutile(`${name} exited:\n${server.log()}`);
     return ftpsHealthcheck(port) === 0;
   }, 20000).catch((error: Error) => { throw new Error(`${error.message}\n${server.log()}`); });
   return { server, env, port };

@@ -10,7 +10,7 @@ import { GRAFANA_METRICS_USER, HANDED_DIR } from '../../../lib/secrets';
 import { makeCertificate } from '../../../lib/setup/credentials';
 import { synth } from '../../support/manifests';
 import { GrafanaStandIn, GrafanaStandInOptions, Login, startGrafanaStandIn } from './grafana-stand-in';
-import { asContainer, chartEnvironment, freePort, haveCommand, HOST_METRICS_USER, IMAGE_PATH, randomSecret, run, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, writeSecrets } from './harness';
+import { asContainer, chartEnvironment, freePort, haveCommand, HOST_METRICS_USER, IMAGE_PATH, randomSecret, run, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, WaitingIsFutile, writeSecrets } from './harness';
 import { MetricsServer, startMetricsServer } from './metrics';
 
 export * from './grafana-stand-in';
@@ -142,7 +142,7 @@ export async function startGrafanaContainer(name = 'grafana'): Promise<GrafanaCo
   const server = startServer({ name, ...asContainer('grafana', 'sh', [path.join(SRCS, 'grafana', 'entrypoint.sh')]), env, logFile: path.join(dir, `${name}.log`) });
   const url = `https://127.0.0.1:${port}`;
   await waitFor(`${name} on ${url}`, async () => {
-    if (!server.running) throw new Error(`${name} exited: ${server.log()}`);
+    if (!server.running) throw new WaitingIsFutile(`${name} exited: ${server.log()}`);
     // The certificate names the load balancer's address, not the loopback: the collector checks it.
     return (await httpRequest(`${url}/api/health`, { insecure: true })).status === 200;
   }, 60000);

@@ -180,14 +180,22 @@ export async function freePort(): Promise<number> {
   }
 }
 
-/** Polls `check` until it returns true, or throws after `timeoutMs` naming `what`. */
+/** Thrown by a `waitFor` check when waiting longer cannot help (the server it waits for has exited). */
+export class WaitingIsFutile extends Error {}
+
+/**
+ * Polls `check` until it returns true, or throws after `timeoutMs` naming `what`; a check that
+ * throws WaitingIsFutile ends the wait at once (a server that exited at start fails its test in a
+ * second, not after the first-boot allowance).
+ */
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
-      // not ready yet
+    } catch (error) {
+      if (error instanceof WaitingIsFutile) throw error;
+      // any other error: not ready yet
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { DEFAULT_CONFIG } from '../../../lib/config';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
 import { Capability } from '../../../lib/capabilities';
-import { asContainer, HOST_METRICS_ENV, IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, writeSecrets } from './harness';
+import { asContainer, HOST_METRICS_ENV, IMAGE_PATH, freePort, haveCommand, randomSecret, scratchDir, Server, SRCS, startServer, suExecShim, waitFor, WaitingIsFutile, writeSecrets } from './harness';
 
 export const INFLUXDB_ENTRYPOINT = path.join(SRCS, 'influxdb', 'entrypoint.sh');
 export const INFLUXDB_CONFIG = path.join(SRCS, 'influxdb', 'influxdb.conf');
@@ -92,7 +92,7 @@ export async function prepareInflux(name = 'influxdb'): Promise<InfluxSetup> {
 export async function startInflux(setup: InfluxSetup, timeoutMs = 60000, without: readonly Capability[] = []): Promise<InfluxDatabase> {
   const server = startServer({ name: 'influxdb', ...asContainer('influxdb', 'sh', [INFLUXDB_ENTRYPOINT], without), env: setup.env, logFile: path.join(setup.dir, 'influxdb.log') });
   await waitFor('influxdb with authentication', async () => {
-    if (!server.running) throw new Error(`influxdb exited:\n${server.log()}`);
+    if (!server.running) throw new WaitingIsFutile(`influxdb exited:\n${server.log()}`);
     // The temporary init server answers /ping too; only the real one refuses an anonymous query.
     if (!(await fetch(`${setup.url}/ping`)).ok) return false;
     return (await influxQuery(setup, 'SHOW DATABASES')).status === 401;

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { ServiceName } from '../../../lib/config';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
 import { servedMetrics } from '../../support/model';
-import { freePort, haveCommand, HOST_METRICS_ENV, IMAGE_PATH, run, scratchDir, Server, SRCS, startServer, waitFor } from './harness';
+import { freePort, haveCommand, HOST_METRICS_ENV, IMAGE_PATH, run, scratchDir, Server, SRCS, startServer, waitFor, WaitingIsFutile } from './harness';
 
 /** One sample of the exposition: the value and the `# TYPE` given for its name. */
 export interface Sample {
@@ -92,7 +92,7 @@ export async function startMetricsServer(name: string, collector: readonly strin
   });
   const url = `http://127.0.0.1:${port}${METRICS_PATH}`;
   await waitFor(`${name}'s metrics on ${url}`, async () => {
-    if (!server.running) throw new Error(`serve-metrics exited:\n${server.log()}`);
+    if (!server.running) throw new WaitingIsFutile(`serve-metrics exited:\n${server.log()}`);
     return (await scrape(url)).status !== 404;
   }, 10000);
   return { server, port, url };

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { METRICS_PATH } from '../../../lib/monitoring/pod-metrics';
 import { Capability } from '../../../lib/capabilities';
-import { asContainer, FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, writeSecrets } from './harness';
+import { asContainer, FRESH_METRICS, HOST_METRICS_USER, chartEnvironment, IMAGE_PATH, haveCommand, randomSecret, run, scratchDir, SRCS, startServer, freePort, Server, waitFor, WaitingIsFutile, writeSecrets } from './harness';
 
 /** Everything needed to connect to, restart or inspect one scratch MySQL. */
 export interface MysqlSetup {
@@ -120,7 +120,7 @@ export async function startMysql(setup: MysqlSetup, timeoutMs = 60000, without: 
     logFile: path.join(setup.dir, 'mysql.log'),
   });
   await waitFor('mysql healthcheck', () => {
-    if (!server.running) throw new Error(`mysql exited:\n${server.log()}`);
+    if (!server.running) throw new WaitingIsFutile(`mysql exited:\n${server.log()}`);
     return mysqlHealthcheck(setup).status === 0;
   }, timeoutMs).catch((error: Error) => {
     throw new Error(`${error.message}\n--- mysql log ---\n${server.log()}`);

@@ -8,7 +8,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Capability } from '../../../lib/capabilities';
-import { asContainer, HOST_METRICS_ENV, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { asContainer, HOST_METRICS_ENV, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, WaitingIsFutile, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 
 export const NGINX_ENTRYPOINT = path.join(SRCS, 'nginx', 'entrypoint.sh');
@@ -111,7 +111,7 @@ export async function startNginxContainer(options: NginxOptions, sshUser: string
   const server = startServer({ name: 'nginx container', ...asContainer('nginx', 'sh', [NGINX_ENTRYPOINT], options.without), env, logFile: path.join(dir, 'nginx.log') });
   const container: NginxContainer = { dir, server, httpPort, httpsPort, sshPort, cert, sshUser, sshPassword, env };
   await waitFor('nginx container healthcheck', () => {
-    if (!server.running) throw new Error('exited');
+    if (!server.running) throw new WaitingIsFutile('exited');
     return nginxHealthcheck(container).status === 0;
   }, 30000).catch((error: Error) => {
     throw new Error(`${error.message}\n--- nginx container log ---\n${server.log()}`);

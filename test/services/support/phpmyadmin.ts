@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Capability } from '../../../lib/capabilities';
-import { asContainer, chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, writeSecrets } from './harness';
+import { asContainer, chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, WaitingIsFutile, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './nginx';
@@ -83,7 +83,7 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
   const server = startServer({ name: 'phpmyadmin container', ...asContainer('phpmyadmin', 'sh', [PMA_ENTRYPOINT], without), env, logFile: path.join(dir, 'phpmyadmin.log') });
   const url = `https://127.0.0.1:${port}/`;
   await waitFor('phpmyadmin /healthz.php', async () => {
-    if (!server.running) throw new Error('exited');
+    if (!server.running) throw new WaitingIsFutile('exited');
     return (await httpRequest(`${url}healthz.php`, { ca: cert, timeoutMs: 2000 })).status === 200;
   }, 30000).catch((error: Error) => {
     throw new Error(`${error.message}\n--- phpmyadmin container log ---\n${server.log()}`);

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
 import { Capability } from '../../../lib/capabilities';
-import { asContainer, chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, writeSecrets } from './harness';
+import { asContainer, chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, WaitingIsFutile, writeSecrets } from './harness';
 import { busyboxPath } from './metrics';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 
@@ -53,7 +53,7 @@ export const ENTRYPOINT = path.join(SRCS, 'wordpress', 'entrypoint.sh');
 export async function startEntrypoint(site: Omit<WordpressSite, 'server'>, name = 'wordpress', without: readonly Capability[] = []): Promise<Server> {
   const server = startServer({ name, ...asContainer('wordpress', 'sh', [ENTRYPOINT], without), env: site.env, logFile: path.join(site.dir, `${name}.log`) });
   await waitFor(`${name} /healthz.php`, async () => {
-    if (!server.running) throw new Error(`${name} exited`);
+    if (!server.running) throw new WaitingIsFutile(`${name} exited`);
     const reply = await fetchInsecure(`${site.baseUrl}/healthz.php`);
     return reply.status === 200;
     // The first boot installs the site: a minute and more on a busy machine.
