@@ -120,7 +120,8 @@ export class Grafana extends StackService {
       connectsTo: [influxdb],
       podMetrics: { families, scrapedBy: 'telegraf' },
       capabilities: {
-        CHOWN: 'the entrypoint hands the data folder to grafana, serve-metrics its state folder to METRICS_USER',
+        CHOWN: 'the entrypoint hands the data folder and copies of its Secrets to grafana, the collector\'s copies to METRICS_USER (srcs/common/hand-over), '
+          + 'serve-metrics its state folder to METRICS_USER',
         KILL: 'run-together watches and stops Grafana, which runs as grafana (kill -0, the stop signal)',
         SETGID: 'su-exec runs Grafana as grafana\'s group, socat (serve-metrics) its connections as METRICS_USER\'s',
         SETUID: 'su-exec runs Grafana as grafana, socat (serve-metrics) its connections as METRICS_USER',

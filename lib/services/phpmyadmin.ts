@@ -37,7 +37,7 @@ export class PhpMyAdmin extends StackService {
       podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
       capabilities: {
         ...NGINX_PHP_FPM_CAPABILITIES,
-        CHOWN: 'the entrypoint hands phpMyAdmin\'s temp folder to php-fpm\'s user, serve-metrics its state folder to METRICS_USER, '
+        CHOWN: 'the entrypoint hands phpMyAdmin\'s temp folder and php-fpm\'s copies of its Secrets (srcs/common/hand-over) to php-fpm\'s user, serve-metrics its state folder to METRICS_USER, '
           + 'and nginx\'s master its temp folders to its workers\' user (nginx src/core/ngx_file.c ngx_create_paths)',
         FOWNER: 'the entrypoint closes phpMyAdmin\'s temp folder (chmod 0700) once php-fpm\'s user owns it',
       },

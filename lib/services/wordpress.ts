@@ -44,7 +44,7 @@ export class WordPress extends StackService {
       podMetrics: { families: [NGINX_POD_METRICS, PHP_FPM_POD_METRICS], scrapedBy: 'telegraf' },
       capabilities: {
         ...NGINX_PHP_FPM_CAPABILITIES,
-        CHOWN: 'the entrypoint hands the uploads folder to php-fpm\'s user, serve-metrics its state folder to METRICS_USER, and '
+        CHOWN: 'the entrypoint hands the uploads folder and php-fpm\'s copies of its Secrets (srcs/common/hand-over) to php-fpm\'s user, serve-metrics its state folder to METRICS_USER, and '
           + 'nginx\'s master its temp folders to its workers\' user (nginx src/core/ngx_file.c ngx_create_paths)',
       },
       rootFilesystem: {
