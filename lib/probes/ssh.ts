@@ -35,6 +35,9 @@ export function sshRun(host: string, port: number, user: string, password: strin
       });
     });
     client.on('error', reject);
+    // ssh2 emits no error when the server closes the connection after its banner (an sshd whose
+    // pre-authentication child dies, e.g. on a failed chroot): without this the probe waits forever.
+    client.on('close', () => reject(new Error('the server closed the connection before the command finished')));
     client.connect({
       host, port, username: user, password,
       // Password only: an agent or default key of the machine running the probe must not log in.
