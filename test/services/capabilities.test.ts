@@ -74,10 +74,7 @@ FAILURES.mysql = {
   CHOWN: { run: mysqlStart, says: /chown: changing ownership of '[^']*': Operation not permitted/ },
   FOWNER: { run: mysqlStart, says: /chmod: changing permissions of '[^']*': Operation not permitted/ },
   DAC_OVERRIDE: { run: mysqlStart, says: /Permission denied/ },
-  // A kill of the temporary server (run as mysql) is refused: where its first ping answers at once
-  // (seen with MariaDB 10.11, Debian 12) the refusal shows at its stop; otherwise wait-until's kill -0
-  // takes it for dead while it starts (seen with 11.8, Debian 13).
-  KILL: { run: mysqlStart, says: /kill.*Operation not permitted|mysql-entrypoint: the temporary server did not start/ },
+  KILL: { run: mysqlStart, says: /mysql-entrypoint: the temporary server did not start/ },
   SETGID: { run: mysqlStart, says: /mariadbd: Cannot change uid\/gid \(errno: 1\)/ },
   SETUID: { run: mysqlStart, says: /mariadbd: Cannot change uid\/gid \(errno: 1\)/ },
 };

@@ -28,3 +28,9 @@ test('S10 wait-until fails at once when the server process has exited, without w
   expect(result.status).toBe(1);
   expect(Date.now() - started).toBeLessThan(5000);
 });
+
+test('S10 B15 wait-until fails without running the command when the server process is gone or may not be signalled', () => {
+  const gone = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim();
+  const result = spawnSync('sh', [WAIT_UNTIL, gone, 'true'], { encoding: 'utf8', timeout: 20000 });
+  expect(result.status).toBe(1);
+});
