@@ -49,15 +49,20 @@ export function requireWordpressPackages(): void {
 
 export const ENTRYPOINT = path.join(SRCS, 'wordpress', 'entrypoint.sh');
 
-/** Starts (or restarts) the entrypoint of `site` and waits until /healthz.php answers over TLS. */
-export async function startEntrypoint(site: Omit<WordpressSite, 'server'>, name = 'wordpress', without: readonly Capability[] = []): Promise<Server> {
+/** How long a first boot may take: it installs the site, a minute and more on a busy machine. */
+const FIRST_BOOT_MS = 180000;
+
+/**
+ * Starts (or restarts) the entrypoint of `site` and waits until /healthz.php answers over TLS,
+ * for at most `allowanceMs`.
+ */
+export async function startEntrypoint(site: Omit<WordpressSite, 'server'>, name = 'wordpress', without: readonly Capability[] = [], allowanceMs = FIRST_BOOT_MS): Promise<Server> {
   const server = startServer({ name, ...asContainer('wordpress', 'sh', [ENTRYPOINT], without), env: site.env, logFile: path.join(site.dir, `${name}.log`) });
   await waitFor(`${name} /healthz.php`, async () => {
     if (!server.running) throw new WaitingIsFutile(`${name} exited`);
     const reply = await fetchInsecure(`${site.baseUrl}/healthz.php`);
     return reply.status === 200;
-    // The first boot installs the site: a minute and more on a busy machine.
-  }, 180000).catch((error: Error) => { throw new Error(`${error.message}\n--- ${name} log ---\n${server.log()}`); });
+  }, allowanceMs).catch((error: Error) => { throw new Error(`${error.message}\n--- ${name} log ---\n${server.log()}`); });
   return server;
 }
 
@@ -75,8 +80,8 @@ export async function fetchInsecure(url: string, headers: Record<string, string>
   });
 }
 
-/** Prepares and starts a WordPress site: 1 administrator and 3 users of other roles. */
-export async function startWordpress(name = 'wordpress', without: readonly Capability[] = []): Promise<WordpressSite> {
+/** Prepares and starts a WordPress site: 1 administrator and 3 users of other roles; see startEntrypoint. */
+export async function startWordpress(name = 'wordpress', without: readonly Capability[] = [], allowanceMs = FIRST_BOOT_MS): Promise<WordpressSite> {
   requireWordpressPackages();
   const db = await startScratchMysql(`${name}-mysql`);
   const dir = scratchDir(name);
@@ -134,5 +139,5 @@ export async function startWordpress(name = 'wordpress', without: readonly Capab
     HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
   };
   const site = { dir, baseUrl, port, title, users, db, env };
-  return { ...site, server: await startEntrypoint(site, name, without) };
+  return { ...site, server: await startEntrypoint(site, name, without, allowanceMs) };
 }
