@@ -7,8 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Capability } from '../../../lib/capabilities';
-import { asContainer, chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, WaitingIsFutile, writeSecrets } from './harness';
-import { busyboxPath } from './metrics';
+import { asContainer, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, stopAll, waitFor, WaitingIsFutile, writeSecrets } from './harness';
+import { nginxPhpFpmEnvironment } from './nginx-php-fpm';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 import { createSshUser, NginxContainer, removeUser, startNginxContainer } from './nginx';
 import { httpRequest } from '../../../lib/probes/http';
@@ -54,31 +54,13 @@ export async function startPhpMyAdminContainer(database: { host: string; port: n
   writeSecrets(secrets, { phpmyadmin: { 'blowfish-secret': randomSecret(24) } });
   const port = await freePort();
   const env = {
-    PATH: busyboxPath(),
     PMA_HOST: database.host,
     PMA_PORT: String(database.port),
-    SECRETS_DIR: secrets,
-    HANDED_DIR: path.join(dir, 'handed'),
-    // The files php-fpm's workers get copies of (lib/services/phpmyadmin.ts secretReaders).
-    DAEMON_HANDED: chartEnvironment('phpmyadmin').DAEMON_HANDED,
     PMA_LISTEN: `127.0.0.1:${port}`,
     PMA_ROOT: root,
     PMA_TEMP_DIR: tempDir,
-    NGINX_CONF_DIR: path.join(dir, 'nginx'),
-    // Debian has no `nginx` user.
-    NGINX_USER: 'www-data',
-    NGINX_RUN_DIR: path.join(dir, 'run'),
-    NGINX_STATUS_PORT: String(await freePort()),
-    PHP_FPM_BIN: debianPhpFpm(),
-    PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
-    PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
-    PHP_FPM_USER: 'nobody',
-    METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
-    METRICS_ROOT: path.join(dir, 'metrics'),
-    ...HOST_METRICS_ENV,
-    PHP_FPM_STATUS_PORT: String(await freePort()),
-    HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
-    FT_SHARE: SRCS,
+    ...await nginxPhpFpmEnvironment('phpmyadmin', dir),
+    SECRETS_DIR: secrets,
   };
   const server = startServer({ name: 'phpmyadmin container', ...asContainer('phpmyadmin', 'sh', [PMA_ENTRYPOINT], without), env, logFile: path.join(dir, 'phpmyadmin.log') });
   const url = `https://127.0.0.1:${port}/`;

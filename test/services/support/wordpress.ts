@@ -11,8 +11,8 @@ import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
 import { Capability } from '../../../lib/capabilities';
-import { asContainer, chartEnvironment, HOST_METRICS_ENV, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, WaitingIsFutile, writeSecrets } from './harness';
-import { busyboxPath } from './metrics';
+import { asContainer, debianPhpFpm, freePort, haveCommand, makeTlsPair, randomSecret, run, scratchDir, Server, SRCS, startServer, waitFor, WaitingIsFutile, writeSecrets } from './harness';
+import { nginxPhpFpmEnvironment } from './nginx-php-fpm';
 import { MysqlDatabase, startScratchMysql } from './mysql';
 
 export const DEBIAN_WORDPRESS = '/usr/share/wordpress';
@@ -115,28 +115,10 @@ export async function startWordpress(name = 'wordpress', without: readonly Capab
     WORDPRESS_TITLE: title,
     WORDPRESS_URL: baseUrl,
     WORDPRESS_USERS: users.map((user) => `${user.login}:${user.role}:${user.email}`).join(' '),
-    // The files php-fpm's workers get copies of (lib/services/wordpress.ts secretReaders).
-    DAEMON_HANDED: chartEnvironment('wordpress').DAEMON_HANDED,
-    // Debian and scratch overrides of the image's Alpine defaults.
-    PATH: busyboxPath(),
-    FT_SHARE: SRCS,
+    ...await nginxPhpFpmEnvironment('wordpress', dir),
     WORDPRESS_ROOT: root,
     WORDPRESS_LISTEN: `127.0.0.1:${port}`,
     SECRETS_DIR: secrets,
-    HANDED_DIR: path.join(dir, 'handed'),
-    NGINX_CONF_DIR: path.join(dir, 'nginx'),
-    NGINX_USER: 'www-data',
-    NGINX_RUN_DIR: path.join(dir, 'run'),
-    NGINX_STATUS_PORT: String(await freePort()),
-    PHP_FPM_BIN: debianPhpFpm(),
-    PHP_FPM_CONF: path.join(dir, 'php-fpm.conf'),
-    PHP_FPM_USER: 'nobody',
-    PHP_FPM_LISTEN: `127.0.0.1:${await freePort()}`,
-    METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
-    METRICS_ROOT: path.join(dir, 'metrics'),
-    ...HOST_METRICS_ENV,
-    PHP_FPM_STATUS_PORT: String(await freePort()),
-    HEALTHZ_PHP: path.join(SRCS, 'common', 'healthz.php'),
   };
   const site = { dir, baseUrl, port, title, users, db, env };
   return { ...site, server: await startEntrypoint(site, name, without, allowanceMs) };
