@@ -320,6 +320,44 @@ export interface OutsiderPod {
   readonly name: string;
 }
 
+/** A pod of sleep in one of the stack's images, for commands run in it with `kubectl exec`. */
+export interface SleeperPodOptions {
+  readonly name: string;
+  /** One of the stack's images, which the node has: nothing is pulled. */
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** How long it sleeps: the longest it can live if nobody deletes it. */
+  readonly lifeSeconds: number;
+  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+  /** Its owner, for the garbage collector (and so that no controller adopts it). @default none */
+  readonly ownerReferences?: ReadonlyArray<Readonly<Record<string, unknown>>>;
+}
+
+/**
+ * The manifest of a pod that only sleeps, never restarts, has no service account token and meets
+ * the namespace's Pod Security Standard (baseline): check's outsider and the cluster tests' flood.
+ */
+export function sleeperPod(options: SleeperPodOptions): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: options.name, labels: options.labels, ...(options.ownerReferences ? { ownerReferences: options.ownerReferences } : {}) },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'sleeper',
+        image: options.image,
+        imagePullPolicy: 'Never',
+        command: ['sleep', String(options.lifeSeconds)],
+        securityContext: { allowPrivilegeEscalation: false, privileged: false },
+        resources: options.resources,
+      }],
+    },
+  };
+}
+
 const newOutsider = (): OutsiderPod => ({ image: 'nginx', name: `ft-check-outsider-${Date.now()}` });
 
 /**
@@ -336,24 +374,13 @@ async function withOutsider<T>(kubectl: Kubectl, namespace: string, outsider: Ou
   const image = (await kubectl(['-n', namespace, 'get', 'deployment', outsider.image, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).trim();
   expectThat(image !== '', `no image of ${outsider.image} to start the outsider pod from`);
   const labels = { 'app.kubernetes.io/name': 'ft-check-outsider', 'app.kubernetes.io/part-of': 'ft-services-check' };
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: outsider.name, labels: { ...labels, 'ft-check-outsider': outsider.name } },
-    spec: {
-      restartPolicy: 'Never',
-      automountServiceAccountToken: false,
-      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'outsider',
-        image,
-        imagePullPolicy: 'Never',
-        command: ['sleep', '600'],
-        securityContext: { allowPrivilegeEscalation: false, privileged: false },
-        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
-      }],
-    },
-  };
+  const pod = sleeperPod({
+    name: outsider.name,
+    image,
+    labels: { ...labels, 'ft-check-outsider': outsider.name },
+    lifeSeconds: 600,
+    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
+  });
   const openEgress = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',

@@ -17,6 +17,7 @@ import * as path from 'path';
 import { StackConfig } from '../../lib/config';
 import { publicEndpoints } from '../../lib/endpoints';
 import { METRICS_PATH, METRICS_PORT } from '../../lib/monitoring/pod-metrics';
+import { sleeperPod } from '../../lib/probes/cluster';
 import { connectFtps } from '../../lib/probes/ftps';
 import { wordpressHome } from '../../lib/probes/wordpress';
 import { stackSecrets } from '../../lib/secrets';
@@ -140,28 +141,14 @@ async function startFloodPod(): Promise<void> {
   const image = (await kubectl(['-n', config.namespace, 'get', 'deployment', 'nginx', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).trim();
   await kubectl(['-n', config.namespace, 'create', 'configmap', FLOOD_POD]);
   const uid = (await kubectl(['-n', config.namespace, 'get', 'configmap', FLOOD_POD, '-o', 'jsonpath={.metadata.uid}'])).trim();
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: FLOOD_POD,
-      labels: admitted,
-      ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: FLOOD_POD, uid, controller: true }],
-    },
-    spec: {
-      restartPolicy: 'Never',
-      automountServiceAccountToken: false,
-      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'flood',
-        image,
-        imagePullPolicy: 'Never',
-        command: ['sleep', '1800'],
-        securityContext: { allowPrivilegeEscalation: false, privileged: false },
-        resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
-      }],
-    },
-  };
+  const pod = sleeperPod({
+    name: FLOOD_POD,
+    image,
+    labels: admitted,
+    lifeSeconds: 1800,
+    resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+    ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: FLOOD_POD, uid, controller: true }],
+  });
   const file = path.join(folder, 'flood-pod.json');
   fs.writeFileSync(file, JSON.stringify(pod));
   await kubectl(['-n', config.namespace, 'create', '-f', file]);
